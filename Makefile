@@ -1,0 +1,74 @@
+# Xinyidai — the commands the README names.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON_FOR_VENV ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DEMO_SETTINGS := xinyidai.settings.dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help demo test lint bench services fmt messages clean
+
+help:
+	@echo "make demo   set up .venv, migrate the embedded SQLite database, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make test   the whole suite on PostgreSQL and Redis (started locally if needed)"
+	@echo "make lint   ruff, mypy, import contracts, makemigrations --check, check --deploy"
+	@echo "make bench  benchmarks -> benchmarks/results.json"
+
+$(BIN)/python:
+	@if [ -z "$(PYTHON_FOR_VENV)" ]; then echo "需要 Python 3.11 或更高版本 / Python 3.11+ is required but was not found." >&2; exit 1; fi
+	$(PYTHON_FOR_VENV) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(DEPS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@rm -f $(VENV)/.deps-* && touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@rm -f $(VENV)/.dev-* $(VENV)/.deps-* && touch $@ $(DEPS_STAMP)
+
+demo: $(DEPS_STAMP)
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py migrate --noinput -v0
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "信易贷演示平台 / Xinyidai demo: http://$(HOST):$(PORT)/   (Ctrl-C 停止 / to stop)"
+	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+services: $(DEV_STAMP)
+	$(BIN)/python scripts/ensure_services.py
+
+test: $(DEV_STAMP) services
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — treated as a failure." >&2; exit 1; fi; \
+	exit $$rc
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy src cms risk_models bank_connectors
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=xinyidai.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=xinyidai.settings.prod DJANGO_SECRET_KEY=ci-check-deploy-$$(date +%s)-a8f3k2m9x7q4w1e6r5t0y3u8i2o7p4s9 \
+		FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+		DJANGO_ALLOWED_HOSTS=xinyidai.example $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks
+
+fmt: $(DEV_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+messages: $(DEV_STAMP)
+	$(BIN)/python manage.py makemessages -l en --ignore '.venv/*' --ignore 'var/*' --ignore 'docker/*' --ignore 'tests/*' --ignore 'benchmarks/*'
+	$(BIN)/python scripts/compile_messages.py
+
+clean:
+	rm -rf var/demo.sqlite3 .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Wagtail CMS: the public portal, policies, news, events, FAQ and product showcase."""

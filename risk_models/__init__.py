@@ -1,0 +1,1 @@
+"""Pure pandas/numpy/LightGBM risk module. Never imports Django."""

@@ -1,0 +1,104 @@
+"""Make sure PostgreSQL and Redis answer before the tests run.
+
+If one is down and can be started on this machine, start it; otherwise stop with a message that
+names what is missing and how to point the suite elsewhere (DATABASE_URL, REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg2
+import redis
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xinyidai")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+LOCAL = {"127.0.0.1", "localhost", "::1", ""}
+
+
+def _postgres_ok() -> str | None:
+    url = urlparse(DATABASE_URL)
+    try:
+        conn = psycopg2.connect(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 5432,
+            user=url.username or "postgres",
+            password=url.password or None,
+            dbname="postgres",
+            connect_timeout=3,
+        )
+    except psycopg2.OperationalError as exc:
+        return str(exc).strip()
+    conn.close()
+    return None
+
+
+def _redis_ok() -> str | None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return str(exc)
+    return None
+
+
+def _start_postgres() -> bool:
+    if not shutil.which("pg_ctlcluster"):
+        return False
+    for version in sorted(Path("/etc/postgresql").glob("*")):
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", version.name, "main", "start"],
+            check=False,
+        )
+    return True
+
+
+def _start_redis() -> bool:
+    if not shutil.which("redis-server"):
+        return False
+    port = str(urlparse(REDIS_URL).port or 6379)
+    subprocess.run(
+        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port,
+         "--save", "", "--appendonly", "no"],
+        check=False,
+    )
+    return True
+
+
+def _ensure(name: str, url: str, check, start) -> str | None:  # type: ignore[no-untyped-def]
+    error = check()
+    if error is None:
+        return None
+    if urlparse(url).hostname in LOCAL and start():
+        print(f"{name} was not answering; started it locally.", flush=True)
+        for _ in range(30):
+            time.sleep(0.5)
+            if (error := check()) is None:
+                return None
+    return (
+        f"{name} is not reachable at {url} ({error}). Start it, or set "
+        f"{'DATABASE_URL' if name == 'PostgreSQL' else 'REDIS_URL'} to a running server."
+    )
+
+
+def main() -> int:
+    problems = [
+        problem
+        for problem in (
+            _ensure("PostgreSQL", DATABASE_URL, _postgres_ok, _start_postgres),
+            _ensure("Redis", REDIS_URL, _redis_ok, _start_redis),
+        )
+        if problem
+    ]
+    for problem in problems:
+        print(f"make test: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Users, organizations of every kind, memberships and roles, banks, branches, regulators."""

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Membership
+
+from .middleware import user_memberships
+
+
+def persona(request: HttpRequest) -> dict[str, Any]:
+    """The active membership and the others the user could switch to, for the navigation."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    membership = getattr(request, "membership", None)
+    membership = membership if membership else None
+    return {
+        "nav_items": _nav_items(membership),
+        "active_membership": membership,
+        "other_memberships": [
+            m for m in user_memberships(request) if not membership or m.pk != membership.pk
+        ],
+    }
+
+
+def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
+    """Navigation for the persona; later features add their pages here."""
+    items = [(_("工作台"), reverse("core:workspace"))]
+    kind = membership.organization.kind if membership else None
+    enterprise = getattr(membership.organization, "enterprise", None) if membership else None
+    if enterprise is not None:
+        items.append((_("企业信息"), reverse("registry:enterprise_detail", args=[enterprise.uscc])))
+    if kind == "platform":
+        items += [(str(_("内容管理")), "/cms/"), (str(_("系统管理")), "/django-admin/")]
+    return items

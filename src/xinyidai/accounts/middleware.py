@@ -1,0 +1,73 @@
+"""Which organization a user acts for, and the two-factor gate for bank and regulator staff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+
+from .models import Membership
+from .selectors import memberships_for_user, user_requires_two_factor
+
+SESSION_KEY = "active_membership_id"
+
+# Paths a signed-in but not yet verified user may still reach.
+TWO_FACTOR_EXEMPT_PREFIXES = (
+    "/accounts/",
+    "/i18n/",
+    "/static/",
+    "/media/",
+    "/healthz",
+    "/favicon.ico",
+)
+
+
+def user_memberships(request: HttpRequest) -> list[Membership]:
+    """The signed-in user's active memberships, read once per request."""
+    cached: list[Membership] | None = getattr(request, "_user_memberships", None)
+    if cached is None:
+        user = request.user
+        cached = list(memberships_for_user(user)) if user.is_authenticated else []  # type: ignore[arg-type]
+        request._user_memberships = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def active_membership(request: HttpRequest) -> Membership | None:
+    memberships = user_memberships(request)
+    wanted = request.session.get(SESSION_KEY)
+    for membership in memberships:
+        if membership.pk == wanted:
+            return membership
+    # Without a choice in the session, act for the organization joined first.
+    return min(memberships, key=lambda m: m.pk) if memberships else None
+
+
+class ActiveOrganizationMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = SimpleLazyObject(lambda: active_membership(request))  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """Bank and regulator staff must pass TOTP before anything but the account pages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()  # type: ignore[union-attr]
+            and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
+            and user_requires_two_factor(user)  # type: ignore[arg-type]
+        ):
+            query = urlencode({"next": request.get_full_path()})
+            return HttpResponseRedirect(f"{reverse('accounts:two_factor')}?{query}")
+        return self.get_response(request)

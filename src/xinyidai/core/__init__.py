@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: encrypted fields, health check, workspace shell."""

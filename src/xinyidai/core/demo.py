@@ -1,0 +1,206 @@
+"""Deterministic demo data: organizations of every kind, their people, and a synthetic registry.
+
+Running it again changes nothing. Every enterprise and person is invented by
+``risk_models.synth``; the TOTP secrets of the demo staff are derived from their user names so
+that ``python manage.py demo_otp USER`` can print the current code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from risk_models.standards.industries import section_of
+from risk_models.synth import synth_enterprises
+from xinyidai.accounts.models import Bank, Organization, Regulator, Role, User
+from xinyidai.accounts.services import (
+    bank_create,
+    branch_create,
+    membership_grant,
+    organization_create,
+    regulator_create,
+)
+from xinyidai.registry.models import Enterprise, size_classes
+from xinyidai.registry.services import enterprise_register
+
+DEMO_PASSWORD = "Demo-2026-xyd"
+DEMO_SEED = 20261123
+DEMO_ENTERPRISES = 2000
+
+
+@dataclass(frozen=True)
+class Persona:
+    username: str
+    display_name: str
+    organization: str
+    role: Role
+    two_factor: bool
+
+
+def demo_totp_key(username: str) -> str:
+    """The hex TOTP key of a demo user (public by design: demo data only)."""
+    return hashlib.sha1(f"xinyidai-demo-totp:{username}".encode()).hexdigest()  # noqa: S324
+
+
+def demo_otp_code(username: str) -> str:
+    return f"{totp(bytes.fromhex(demo_totp_key(username))):06d}"
+
+
+def _user(username: str, display_name: str, *, email: str | None = None) -> User:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"display_name": display_name, "email": email or f"{username}@demo.xinyidai.example"},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _totp(user: User) -> None:
+    TOTPDevice.objects.get_or_create(
+        user=user,
+        name="演示认证器",
+        defaults={"key": demo_totp_key(user.username), "confirmed": True},
+    )
+
+
+def _organization(name: str, kind: str, region_code: str) -> Organization:
+    existing = Organization.objects.filter(name=name, kind=kind).first()
+    return existing or organization_create(name=name, kind=kind, region_code=region_code)
+
+
+def _bank(name: str, short: str, licence: str, region: str, branches: list[tuple[str, str, str]]) -> Organization:
+    bank = Bank.objects.filter(licence_number=licence).select_related("organization").first()
+    if bank is None:
+        bank = bank_create(
+            name=name, short_name=short, licence_number=licence, head_office_region=region
+        )
+        for branch_name, code, branch_region in branches:
+            branch_create(bank=bank, name=branch_name, code=code, region_code=branch_region)
+    return bank.organization
+
+
+def _regulator(name: str, jurisdiction: str, region: str) -> Organization:
+    regulator = Regulator.objects.filter(organization__name=name).first()
+    if regulator is None:
+        regulator = regulator_create(name=name, jurisdiction=jurisdiction, region_code=region)
+    return regulator.organization
+
+
+def _load_registry(frame: pd.DataFrame) -> int:
+    """Insert the synthetic registry in bulk; size class and section computed vectorized."""
+    existing = set(Enterprise.objects.filter(uscc__in=list(frame["uscc"])).values_list("uscc", flat=True))
+    frame = frame[~frame["uscc"].isin(existing)]
+    if frame.empty:
+        return 0
+    sizes = size_classes(frame.rename(columns={"annual_revenue": "revenue"}))
+    sections = frame["industry_code"].map(section_of)
+    rows = [
+        Enterprise(
+            uscc=r.uscc,
+            name=r.name,
+            legal_rep_name=r.legal_rep_name,
+            legal_rep_id_number=r.legal_rep_id_number,
+            region_code=r.region_code,
+            industry_code=r.industry_code,
+            industry_section=section,
+            employees=int(r.employees),
+            annual_revenue=Decimal(str(r.annual_revenue)),
+            total_assets=Decimal(str(r.total_assets)),
+            size_class=size,
+            established_on=r.established_on,
+            registered_capital=Decimal(str(r.registered_capital)),
+        )
+        for r, size, section in zip(frame.itertuples(index=False), sizes, sections, strict=True)
+    ]
+    Enterprise.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
+PERSONAS: list[Persona] = [
+    Persona("ent_owner", "罗文", "enterprise-0", Role.ENTERPRISE_OWNER, False),
+    Persona("ent_staff", "陈静", "enterprise-0", Role.ENTERPRISE_STAFF, False),
+    Persona("ent2_owner", "胡艳伟", "enterprise-1", Role.ENTERPRISE_OWNER, False),
+    Persona("bank_admin", "梁志海", "粤信银行股份有限公司", Role.BANK_ADMIN, True),
+    Persona("bank_pm", "许晓婷", "粤信银行股份有限公司", Role.BANK_PRODUCT_MANAGER, True),
+    Persona("bank_officer", "郑浩", "粤信银行股份有限公司", Role.BANK_CREDIT_OFFICER, True),
+    Persona("bank2_officer", "唐雪", "端州兴业村镇银行股份有限公司", Role.BANK_CREDIT_OFFICER, True),
+    Persona("regulator", "冯宇", "肇庆市地方金融管理局（演示）", Role.REGULATOR_ANALYST, True),
+    Persona("regulator_sz", "袁琳", "深圳市地方金融管理局（演示）", Role.REGULATOR_ANALYST, True),
+    Persona("tax_uploader", "蔡明", "肇庆市税务数据中心（演示）", Role.PROVIDER_UPLOADER, False),
+    Persona("tax_reviewer", "蒋丽", "肇庆市税务数据中心（演示）", Role.PROVIDER_REVIEWER, False),
+    Persona("operator", "彭超", "肇庆市信用信息共享平台（演示）", Role.PLATFORM_OPERATOR, False),
+    Persona("editor", "肖娜", "肇庆市信用信息共享平台（演示）", Role.PLATFORM_EDITOR, False),
+]
+
+
+@transaction.atomic
+def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
+    frame = synth_enterprises(enterprises, seed=DEMO_SEED)
+    loaded = _load_registry(frame.iloc[2:])
+
+    organizations: dict[str, Organization] = {
+        "粤信银行股份有限公司": _bank(
+            "粤信银行股份有限公司",
+            "粤信银行",
+            "B0001H244120001",
+            "441202",
+            [("粤信银行肇庆端州支行", "0101", "441202"), ("粤信银行四会支行", "0102", "441284")],
+        ),
+        "端州兴业村镇银行股份有限公司": _bank(
+            "端州兴业村镇银行股份有限公司",
+            "端州兴业村镇银行",
+            "S0001H244120002",
+            "441202",
+            [("端州兴业村镇银行鼎湖支行", "0201", "441203")],
+        ),
+        "肇庆市地方金融管理局（演示）": _regulator("肇庆市地方金融管理局（演示）", "4412", "441202"),
+        "深圳市地方金融管理局（演示）": _regulator("深圳市地方金融管理局（演示）", "4403", "440304"),
+        "肇庆市税务数据中心（演示）": _organization(
+            "肇庆市税务数据中心（演示）", Organization.Kind.DATA_PROVIDER, "441202"
+        ),
+        "肇庆市信用信息共享平台（演示）": _organization(
+            "肇庆市信用信息共享平台（演示）", Organization.Kind.PLATFORM, "441202"
+        ),
+    }
+    for index in (0, 1):
+        row = frame.iloc[index]
+        enterprise = Enterprise.objects.filter(uscc=row.uscc).select_related("organization").first()
+        if enterprise is None or enterprise.organization is None:
+            owner_persona = PERSONAS[0] if index == 0 else PERSONAS[2]
+            owner = _user(owner_persona.username, owner_persona.display_name)
+            enterprise = enterprise_register(
+                owner=owner,
+                **{k: row[k] for k in (
+                    "uscc", "name", "legal_rep_name", "legal_rep_id_number", "region_code",
+                    "industry_code", "established_on",
+                )},
+                registered_capital=Decimal(str(row.registered_capital)),
+                employees=int(row.employees),
+                annual_revenue=Decimal(str(row.annual_revenue)),
+                total_assets=Decimal(str(row.total_assets)),
+            )
+        organizations[f"enterprise-{index}"] = enterprise.organization  # type: ignore[assignment]
+
+    for persona in PERSONAS:
+        user = _user(persona.username, persona.display_name)
+        membership_grant(user=user, organization=organizations[persona.organization], role=persona.role)
+        if persona.two_factor:
+            _totp(user)
+    operator = User.objects.get(username="operator")
+    if not operator.is_superuser:
+        operator.is_staff = operator.is_superuser = True
+        operator.save(update_fields=["is_staff", "is_superuser"])
+    editor = User.objects.get(username="editor")
+    editors = Group.objects.filter(name="Editors").first()
+    if editors is not None:
+        editor.groups.add(editors)
+    return {"enterprises_loaded": loaded, "personas": len(PERSONAS)}
