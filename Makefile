@@ -49,7 +49,7 @@ test: $(DEV_STAMP) services
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — treated as a failure." >&2; exit 1; fi; \
 	exit $$rc
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy src cms risk_models bank_connectors
@@ -60,7 +60,7 @@ lint: $(DEV_STAMP)
 		DJANGO_ALLOWED_HOSTS=xinyidai.example $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 bench: $(DEV_STAMP)
-	$(BIN)/python -m benchmarks
+	DJANGO_SETTINGS_MODULE=xinyidai.settings.test $(BIN)/python -m benchmarks
 
 fmt: $(DEV_STAMP)
 	$(BIN)/ruff format .

@@ -25,23 +25,72 @@ _RIC_CHECK = np.array(list("10X98765432"))
 DEMO_COUNTIES = np.array(
     ["441202", "441203", "441204", "441223", "441224", "441225", "441226", "441284"]
 )
-DEMO_INDUSTRIES = np.array(["01", "13", "18", "26", "34", "39", "47", "51", "52", "54",
-                            "59", "61", "62", "65", "7010", "7020", "72", "75", "81"])
+DEMO_INDUSTRIES = np.array(
+    [
+        "01",
+        "13",
+        "18",
+        "26",
+        "34",
+        "39",
+        "47",
+        "51",
+        "52",
+        "54",
+        "59",
+        "61",
+        "62",
+        "65",
+        "7010",
+        "7020",
+        "72",
+        "75",
+        "81",
+    ]
+)
 _INDUSTRY_WEIGHTS = np.array([4, 8, 6, 5, 7, 6, 6, 10, 12, 5, 3, 3, 8, 6, 1, 2, 6, 2, 5], float)
 
 # Birthplaces of invented legal representatives: codes in use for decades.
 _BIRTHPLACES = np.array(
-    ["441202", "441203", "441223", "441224", "441225", "441226", "440103", "440104", "440106",
-     "441302", "441402", "110105", "310101"]
+    [
+        "441202",
+        "441203",
+        "441223",
+        "441224",
+        "441225",
+        "441226",
+        "440103",
+        "440104",
+        "440106",
+        "441302",
+        "441402",
+        "110105",
+        "310101",
+    ]
 )
 _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高梁郑谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余")
 _GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红建文辉志海春晓婷雪琳鑫宇浩")
 _BRAND = list("鼎泰华盛联信达恒通宏远德兴嘉和瑞丰永安金源昌隆佳福顺康星辰新锦博越")
 _TRADE = {
-    "01": "农业发展", "13": "食品", "18": "服饰", "26": "化工", "34": "机械", "39": "电子科技",
-    "47": "建筑工程", "51": "贸易", "52": "商行", "54": "物流运输", "59": "仓储", "61": "酒店",
-    "62": "餐饮管理", "65": "信息技术", "7010": "房地产开发", "7020": "物业管理",
-    "72": "商务咨询", "75": "科技服务", "81": "家政服务",
+    "01": "农业发展",
+    "13": "食品",
+    "18": "服饰",
+    "26": "化工",
+    "34": "机械",
+    "39": "电子科技",
+    "47": "建筑工程",
+    "51": "贸易",
+    "52": "商行",
+    "54": "物流运输",
+    "59": "仓储",
+    "61": "酒店",
+    "62": "餐饮管理",
+    "65": "信息技术",
+    "7010": "房地产开发",
+    "7020": "物业管理",
+    "72": "商务咨询",
+    "75": "科技服务",
+    "81": "家政服务",
 }
 
 
@@ -53,13 +102,15 @@ def uscc_check_chars(body: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
         lookup[ord(char)] = index
     total = (lookup[codes] * _USCC_WEIGHTS).sum(axis=1)
     alphabet = np.array(list(USCC_ALPHABET))
-    return alphabet[(31 - total % 31) % 31]
+    checks: npt.NDArray[np.str_] = alphabet[(31 - total % 31) % 31]
+    return checks
 
 
 def _digits_to_str(digits: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
     """Rows of digits 0-9 to strings, without a Python loop over rows."""
     raw = (digits + ord("0")).astype(np.uint8)
-    return np.char.decode(raw.view(f"S{digits.shape[1]}").ravel(), "ascii")
+    text: npt.NDArray[np.str_] = np.char.decode(raw.view(f"S{digits.shape[1]}").ravel(), "ascii")
+    return text
 
 
 def _org_codes(rng: np.random.Generator, n: int) -> npt.NDArray[np.str_]:
@@ -101,7 +152,9 @@ def _resident_ids(
     return np.char.add(body, _RIC_CHECK[total % 11])
 
 
-def synth_enterprises(n: int, *, seed: int = 20261123, as_of: dt.date | None = None) -> pd.DataFrame:
+def synth_enterprises(
+    n: int, *, seed: int = 20261123, as_of: dt.date | None = None
+) -> pd.DataFrame:
     """``n`` invented enterprises with valid codes and plausible sizes, ages and regions.
 
     Columns: uscc, name, legal_rep_name, legal_rep_id_number, region_code, industry_code,
@@ -124,7 +177,9 @@ def synth_enterprises(n: int, *, seed: int = 20261123, as_of: dt.date | None = N
     uscc = np.char.add(body, uscc_check_chars(body)) if n else np.array([], str)
 
     surnames = rng.choice(_SURNAMES, n)
-    given = np.char.add(rng.choice(_GIVEN, n), np.where(rng.random(n) < 0.6, rng.choice(_GIVEN, n), ""))
+    given = np.char.add(
+        rng.choice(_GIVEN, n), np.where(rng.random(n) < 0.6, rng.choice(_GIVEN, n), "")
+    )
     brand = np.char.add(rng.choice(_BRAND, n), rng.choice(_BRAND, n))
     trade = pd.Series(industries).map(_TRADE).to_numpy(dtype=str)
     city = np.where(np.char.startswith(regions, "4412"), "肇庆", "广东")

@@ -35,8 +35,20 @@ def _postgres_ok() -> str | None:
         )
     except psycopg2.OperationalError as exc:
         return str(exc).strip()
-    conn.close()
+    try:
+        _create_database(conn, url.path.lstrip("/") or "xinyidai")
+    finally:
+        conn.close()
     return None
+
+
+def _create_database(conn, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The main database (used by lint's migration check); tests make their own test_ copy."""
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
 
 
 def _redis_ok() -> str | None:
@@ -63,8 +75,19 @@ def _start_redis() -> bool:
         return False
     port = str(urlparse(REDIS_URL).port or 6379)
     subprocess.run(
-        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", port,
-         "--save", "", "--appendonly", "no"],
+        [
+            "redis-server",
+            "--daemonize",
+            "yes",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         check=False,
     )
     return True

@@ -10,7 +10,7 @@ from wagtail.models import Page
 
 
 class HomePage(Page):
-    headline = models.CharField(
+    headline: models.CharField[str, str] = models.CharField(
         _("标题语"), max_length=120, default="信用变资产，数据助融资", blank=True
     )
     intro = RichTextField(_("简介"), blank=True)

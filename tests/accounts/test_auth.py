@@ -47,7 +47,9 @@ def test_bank_staff_must_pass_two_factor(client, personas, time_machine):
     assert "尝试过于频繁，请2秒后再试。" in response.content.decode()
     assert client.get("/workspace/").status_code == 302
     time_machine.shift(5)
-    response = client.post("/accounts/two-factor/?next=/workspace/", {"token": current_code(device)})
+    response = client.post(
+        "/accounts/two-factor/?next=/workspace/", {"token": current_code(device)}
+    )
     assert response["Location"] == "/workspace/"
     assert client.get("/workspace/").status_code == 200
 
@@ -80,12 +82,16 @@ def test_it_sends_a_password_reset_link(client, personas):
     response = client.post("/accounts/password-reset/", {"email": personas.alice.email})
     assert response["Location"] == "/accounts/password-reset/sent/"
     assert len(mail.outbox) == 1
-    link = re.search(r"http://testserver(/accounts/password-reset/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(
+        r"http://testserver(/accounts/password-reset/\S+/)", mail.outbox[0].body
+    ).group(1)
     form = client.get(link, follow=True)
     new = "a-brand-new-passphrase-42"
     response = client.post(form.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
     assert response["Location"] == "/accounts/password-reset/complete/"
-    assert client.post("/accounts/login/", {"username": "alice", "password": new}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": "alice", "password": new}).status_code == 302
+    )
 
 
 def test_a_role_must_fit_the_organization_kind():
@@ -98,7 +104,9 @@ def test_a_role_must_fit_the_organization_kind():
 
 def test_a_user_acts_for_one_organization_at_a_time(client, personas):
     membership_b = Membership.objects.create(
-        user=personas.alice, organization=personas.enterprise_b.organization, role=Role.ENTERPRISE_STAFF
+        user=personas.alice,
+        organization=personas.enterprise_b.organization,
+        role=Role.ENTERPRISE_STAFF,
     )
     login(client, personas.alice)
     url_b = f"/enterprises/{personas.enterprise_b.uscc}/"

@@ -10,7 +10,11 @@ def test_it_reports_database_and_broker_healthy(client):
     assert body["status"] == "ok"
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["database"]["vendor"] == "postgresql"
-    assert body["checks"]["broker"] == {**body["checks"]["broker"], "ok": True, "transport": "redis"}
+    assert body["checks"]["broker"] == {
+        **body["checks"]["broker"],
+        "ok": True,
+        "transport": "redis",
+    }
 
 
 def test_it_reports_a_stopped_broker_as_unhealthy(client, settings):
@@ -22,4 +26,7 @@ def test_it_reports_a_stopped_broker_as_unhealthy(client, settings):
     assert body["status"] == "unhealthy"
     assert body["checks"]["database"]["ok"] is True
     assert body["checks"]["broker"]["ok"] is False
-    assert "6390" in body["checks"]["broker"]["error"] or "refused" in body["checks"]["broker"]["error"].lower()
+    assert (
+        "6390" in body["checks"]["broker"]["error"]
+        or "refused" in body["checks"]["broker"]["error"].lower()
+    )

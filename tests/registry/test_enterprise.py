@@ -49,7 +49,12 @@ def test_it_registers_an_enterprise_with_its_owner(client):
     membership = Membership.objects.get(user=owner)
     assert membership.organization == enterprise.organization
     assert membership.role == Role.ENTERPRISE_OWNER
-    assert AuditEvent.objects.filter(action="enterprise.register", object_id=str(enterprise.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="enterprise.register", object_id=str(enterprise.pk)
+        ).count()
+        == 1
+    )
     page = client.get(response["Location"])
     assert "肇庆新注册有限公司" in page.content.decode()
 
@@ -64,7 +69,9 @@ def test_it_refuses_a_code_already_registered_and_writes_nothing(client, persona
 
 
 def test_it_shows_the_field_error_for_a_bad_code(client):
-    response = client.post("/enterprises/register/", _signup_data(**{"ent-uscc": "91441202MA4UJ2XK3"}))
+    response = client.post(
+        "/enterprises/register/", _signup_data(**{"ent-uscc": "91441202MA4UJ2XK3"})
+    )
     assert response.status_code == 200
     assert "统一社会信用代码应为18位，当前为17位。" in response.content.decode()
     assert not Enterprise.objects.exists()
@@ -73,10 +80,18 @@ def test_it_shows_the_field_error_for_a_bad_code(client):
 
 def test_it_lets_the_legal_representative_claim_a_registry_record(client):
     record = EnterpriseFactory(
-        uscc=make_uscc(555), name="登记名称有限公司", legal_rep_name="王伟",
+        uscc=make_uscc(555),
+        name="登记名称有限公司",
+        legal_rep_name="王伟",
         legal_rep_id_number=make_resident_id(9),
     )
-    data = _signup_data(**{"ent-uscc": record.uscc, "ent-legal_rep_name": "王伟", "ent-legal_rep_id_number": make_resident_id(9)})
+    data = _signup_data(
+        **{
+            "ent-uscc": record.uscc,
+            "ent-legal_rep_name": "王伟",
+            "ent-legal_rep_id_number": make_resident_id(9),
+        }
+    )
     assert client.post("/enterprises/register/", data).status_code == 302
     record.refresh_from_db()
     assert record.organization is not None
@@ -88,7 +103,9 @@ def test_it_refuses_a_claim_with_another_legal_representative(client):
     record = EnterpriseFactory(uscc=make_uscc(556), legal_rep_name="王伟")
     data = _signup_data(**{"ent-uscc": record.uscc, "ent-legal_rep_name": "李四"})
     response = client.post("/enterprises/register/", data)
-    assert "法定代表人姓名或身份证号码与登记信息不一致，无法认领该企业。" in response.content.decode()
+    assert (
+        "法定代表人姓名或身份证号码与登记信息不一致，无法认领该企业。" in response.content.decode()
+    )
     record.refresh_from_db()
     assert record.organization is None
     assert not User.objects.filter(username="newowner").exists()
@@ -97,7 +114,10 @@ def test_it_refuses_a_claim_with_another_legal_representative(client):
 def test_it_stores_the_id_number_encrypted_and_shows_it_masked(client, personas):
     number = personas.enterprise_a.legal_rep_id_number
     with connection.cursor() as cursor:
-        cursor.execute("SELECT legal_rep_id_number FROM registry_enterprise WHERE id = %s", [personas.enterprise_a.pk])
+        cursor.execute(
+            "SELECT legal_rep_id_number FROM registry_enterprise WHERE id = %s",
+            [personas.enterprise_a.pk],
+        )
         (stored,) = cursor.fetchone()
     assert number not in stored
     assert stored.startswith("gAAAA")  # a Fernet token
@@ -113,7 +133,10 @@ def test_a_member_sees_their_enterprise_and_not_another(client, personas):
     assert client.get(f"/enterprises/{personas.enterprise_a.uscc}/").status_code == 200
     assert client.get(f"/enterprises/{personas.enterprise_b.uscc}/").status_code == 404
     assert client.get(f"/enterprises/{personas.enterprise_b.uscc}/edit/").status_code == 404
-    response = client.post(f"/enterprises/{personas.enterprise_b.uscc}/edit/", {"industry_code": "65", "employees": "1", "annual_revenue": "1"})
+    response = client.post(
+        f"/enterprises/{personas.enterprise_b.uscc}/edit/",
+        {"industry_code": "65", "employees": "1", "annual_revenue": "1"},
+    )
     assert response.status_code == 404
     personas.enterprise_b.refresh_from_db()
     assert personas.enterprise_b.industry_code == "13"
@@ -156,7 +179,9 @@ def test_anonymous_visitors_are_sent_to_log_in(client, personas):
         ("47", 50, "3000000", None, ""),
     ],
 )
-def test_the_stored_size_class_follows_the_national_rules(industry, employees, revenue, assets, expected):
+def test_the_stored_size_class_follows_the_national_rules(
+    industry, employees, revenue, assets, expected
+):
     enterprise = EnterpriseFactory(
         industry_code=industry,
         employees=employees,

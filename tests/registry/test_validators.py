@@ -54,12 +54,18 @@ def test_it_names_the_expected_check_character():
 def test_it_validates_resident_ids():
     number = make_resident_id(5)
     assert validate_resident_id(number.lower()) == number
-    assert _message(number[:-1], validate_resident_id) == ("id_length", "身份证号码应为18位，当前为17位。")
+    assert _message(number[:-1], validate_resident_id) == (
+        "id_length",
+        "身份证号码应为18位，当前为17位。",
+    )
     bad_check = number[:17] + ("0" if number[17] != "0" else "1")
     code, message = _message(bad_check, validate_resident_id)
     assert code == "id_checksum"
     assert message == f"身份证号码校验位错误：第18位应为“{number[17]}”。"
-    assert _message("44120219801301001X", validate_resident_id)[0] in {"id_checksum", "id_component"}
+    assert _message("44120219801301001X", validate_resident_id)[0] in {
+        "id_checksum",
+        "id_component",
+    }
 
 
 def test_it_masks_all_but_the_first_three_and_last_four():

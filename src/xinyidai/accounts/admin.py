@@ -13,7 +13,7 @@ class MembershipInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("平台信息", {"fields": ("display_name", "mobile")}),
     )
     list_display = ("username", "display_name", "email", "is_active", "is_staff")

@@ -6,9 +6,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .models import Membership
-
 from .middleware import user_memberships
+from .models import Membership
 
 
 def persona(request: HttpRequest) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils.translation import gettext_lazy as _
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -37,8 +37,10 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         token: str = self.cleaned_data["token"].strip()
-        candidates = [self.device] if self.device is not None else list(
-            devices_for_user(self.user, confirmed=True)
+        candidates = (
+            [self.device]
+            if self.device is not None
+            else list(devices_for_user(self.user, confirmed=True))
         )
         for candidate in candidates:
             allowed, detail = candidate.verify_is_allowed()

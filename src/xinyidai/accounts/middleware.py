@@ -30,7 +30,7 @@ def user_memberships(request: HttpRequest) -> list[Membership]:
     cached: list[Membership] | None = getattr(request, "_user_memberships", None)
     if cached is None:
         user = request.user
-        cached = list(memberships_for_user(user)) if user.is_authenticated else []  # type: ignore[arg-type]
+        cached = list(memberships_for_user(user)) if user.is_authenticated else []
         request._user_memberships = cached  # type: ignore[attr-defined]
     return cached
 
@@ -64,9 +64,9 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
-            and user_requires_two_factor(user)  # type: ignore[arg-type]
+            and user_requires_two_factor(user)
         ):
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('accounts:two_factor')}?{query}")

@@ -145,7 +145,9 @@ class Branch(models.Model):
     bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="branches")
     name = models.CharField(_("网点名称"), max_length=200)
     code = models.CharField(_("网点代码"), max_length=30)
-    region_code = models.CharField(_("所在行政区划"), max_length=6, validators=[validate_region_code])
+    region_code = models.CharField(
+        _("所在行政区划"), max_length=6, validators=[validate_region_code]
+    )
     is_head_office = models.BooleanField(_("总行"), default=False)
 
     class Meta:

@@ -21,7 +21,9 @@ def current_membership(request: HttpRequest) -> Membership | None:
     return membership if membership else None
 
 
-def require_persona(*, kinds: Iterable[str], roles: Iterable[str] | None = None) -> Callable[[View], View]:
+def require_persona(
+    *, kinds: Iterable[str], roles: Iterable[str] | None = None
+) -> Callable[[View], View]:
     """The view is for members of these organization kinds (and roles); anyone else gets 404."""
     kind_set = frozenset(kinds)
     role_set = frozenset(roles) if roles is not None else None

@@ -16,7 +16,8 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_otp import devices_for_user, login as otp_login
+from django_otp import devices_for_user
+from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinyidai.core.models import audit
@@ -70,7 +71,11 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
             audit(action="two_factor.enrol", actor=user, obj=setup_device)
         otp_login(request, device)
         return redirect(_safe_next(request))
-    context = {"form": form, "next": _safe_next(request), "required": user_requires_two_factor(user)}
+    context = {
+        "form": form,
+        "next": _safe_next(request),
+        "required": user_requires_two_factor(user),
+    }
     if setup_device is not None:
         context["setup"] = {
             "qr": _qr_svg(setup_device.config_url),
@@ -90,9 +95,7 @@ def switch_organization_view(request: HttpRequest) -> HttpResponse:
     if membership is None:
         raise Http404
     request.session[SESSION_KEY] = membership.pk
-    messages.info(
-        request, _("当前以“%(org)s”的身份操作。") % {"org": membership.organization.name}
-    )
+    messages.info(request, _("当前以“%(org)s”的身份操作。") % {"org": membership.organization.name})
     return redirect("core:workspace")
 
 

@@ -17,7 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 @cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty: personal data cannot be stored.")
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is empty: personal data cannot be stored."
+        )
     return MultiFernet([Fernet(key.encode()) for key in keys])
 
 
@@ -36,4 +38,3 @@ def decrypt_text(token: str) -> str:
         raise ImproperlyConfigured(
             "An encrypted value cannot be read with FIELD_ENCRYPTION_KEYS: a key is missing."
         ) from exc
-

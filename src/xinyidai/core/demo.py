@@ -56,7 +56,10 @@ def demo_otp_code(username: str) -> str:
 def _user(username: str, display_name: str, *, email: str | None = None) -> User:
     user, created = User.objects.get_or_create(
         username=username,
-        defaults={"display_name": display_name, "email": email or f"{username}@demo.xinyidai.example"},
+        defaults={
+            "display_name": display_name,
+            "email": email or f"{username}@demo.xinyidai.example",
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)
@@ -77,7 +80,9 @@ def _organization(name: str, kind: str, region_code: str) -> Organization:
     return existing or organization_create(name=name, kind=kind, region_code=region_code)
 
 
-def _bank(name: str, short: str, licence: str, region: str, branches: list[tuple[str, str, str]]) -> Organization:
+def _bank(
+    name: str, short: str, licence: str, region: str, branches: list[tuple[str, str, str]]
+) -> Organization:
     bank = Bank.objects.filter(licence_number=licence).select_related("organization").first()
     if bank is None:
         bank = bank_create(
@@ -97,7 +102,9 @@ def _regulator(name: str, jurisdiction: str, region: str) -> Organization:
 
 def _load_registry(frame: pd.DataFrame) -> int:
     """Insert the synthetic registry in bulk; size class and section computed vectorized."""
-    existing = set(Enterprise.objects.filter(uscc__in=list(frame["uscc"])).values_list("uscc", flat=True))
+    existing = set(
+        Enterprise.objects.filter(uscc__in=list(frame["uscc"])).values_list("uscc", flat=True)
+    )
     frame = frame[~frame["uscc"].isin(existing)]
     if frame.empty:
         return 0
@@ -132,7 +139,9 @@ PERSONAS: list[Persona] = [
     Persona("bank_admin", "梁志海", "粤信银行股份有限公司", Role.BANK_ADMIN, True),
     Persona("bank_pm", "许晓婷", "粤信银行股份有限公司", Role.BANK_PRODUCT_MANAGER, True),
     Persona("bank_officer", "郑浩", "粤信银行股份有限公司", Role.BANK_CREDIT_OFFICER, True),
-    Persona("bank2_officer", "唐雪", "端州兴业村镇银行股份有限公司", Role.BANK_CREDIT_OFFICER, True),
+    Persona(
+        "bank2_officer", "唐雪", "端州兴业村镇银行股份有限公司", Role.BANK_CREDIT_OFFICER, True
+    ),
     Persona("regulator", "冯宇", "肇庆市地方金融管理局（演示）", Role.REGULATOR_ANALYST, True),
     Persona("regulator_sz", "袁琳", "深圳市地方金融管理局（演示）", Role.REGULATOR_ANALYST, True),
     Persona("tax_uploader", "蔡明", "肇庆市税务数据中心（演示）", Role.PROVIDER_UPLOADER, False),
@@ -162,8 +171,12 @@ def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
             "441202",
             [("端州兴业村镇银行鼎湖支行", "0201", "441203")],
         ),
-        "肇庆市地方金融管理局（演示）": _regulator("肇庆市地方金融管理局（演示）", "4412", "441202"),
-        "深圳市地方金融管理局（演示）": _regulator("深圳市地方金融管理局（演示）", "4403", "440304"),
+        "肇庆市地方金融管理局（演示）": _regulator(
+            "肇庆市地方金融管理局（演示）", "4412", "441202"
+        ),
+        "深圳市地方金融管理局（演示）": _regulator(
+            "深圳市地方金融管理局（演示）", "4403", "440304"
+        ),
         "肇庆市税务数据中心（演示）": _organization(
             "肇庆市税务数据中心（演示）", Organization.Kind.DATA_PROVIDER, "441202"
         ),
@@ -179,10 +192,18 @@ def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
             owner = _user(owner_persona.username, owner_persona.display_name)
             enterprise = enterprise_register(
                 owner=owner,
-                **{k: row[k] for k in (
-                    "uscc", "name", "legal_rep_name", "legal_rep_id_number", "region_code",
-                    "industry_code", "established_on",
-                )},
+                **{
+                    k: row[k]
+                    for k in (
+                        "uscc",
+                        "name",
+                        "legal_rep_name",
+                        "legal_rep_id_number",
+                        "region_code",
+                        "industry_code",
+                        "established_on",
+                    )
+                },
                 registered_capital=Decimal(str(row.registered_capital)),
                 employees=int(row.employees),
                 annual_revenue=Decimal(str(row.annual_revenue)),
@@ -192,7 +213,9 @@ def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
 
     for persona in PERSONAS:
         user = _user(persona.username, persona.display_name)
-        membership_grant(user=user, organization=organizations[persona.organization], role=persona.role)
+        membership_grant(
+            user=user, organization=organizations[persona.organization], role=persona.role
+        )
         if persona.two_factor:
             _totp(user)
     operator = User.objects.get(username="operator")

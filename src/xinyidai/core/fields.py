@@ -9,7 +9,7 @@ from django.db import models
 from .crypto import decrypt_text, encrypt_text
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """Stores a Fernet token in the database and gives back the plain text in Python.
 
     The column never holds the plain value; it cannot be filtered on (use a blind index).

@@ -43,15 +43,12 @@ class WanYuanField(forms.DecimalField):
 
 
 class EnterpriseFieldsForm(forms.Form):
-    uscc = forms.CharField(
-        label=_("统一社会信用代码"), max_length=30, validators=[validate_uscc]
-    )
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
     name = forms.CharField(label=_("企业名称"), max_length=200)
     legal_rep_name = forms.CharField(label=_("法定代表人姓名"), max_length=50)
     legal_rep_id_number = forms.CharField(
         label=_("法定代表人身份证号码"),
         max_length=30,
-        validators=[validate_resident_id],
         help_text=_("加密保存，页面仅显示前3位和后4位。"),
     )
     region_code = forms.CharField(

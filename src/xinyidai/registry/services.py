@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -119,7 +118,11 @@ def enterprise_register(
 
 @transaction.atomic
 def enterprise_update(
-    *, enterprise: Enterprise, actor: User, changes: dict[str, object], ip_address: str | None = None
+    *,
+    enterprise: Enterprise,
+    actor: User,
+    changes: dict[str, object],
+    ip_address: str | None = None,
 ) -> Enterprise:
     unknown = set(changes) - set(OWNER_EDITABLE_FIELDS)
     if unknown:
@@ -140,7 +143,9 @@ def enterprise_update(
     return enterprise
 
 
-def enterprise_sizes_reclassify(*, enterprise_ids: list[int] | None = None, chunk: int = 50_000) -> int:
+def enterprise_sizes_reclassify(
+    *, enterprise_ids: list[int] | None = None, chunk: int = 50_000
+) -> int:
     """Recompute the stored size class (after a change of rules or of reported figures).
 
     Works set by set: each chunk is read as one frame, classified vectorized, and only the rows
@@ -157,14 +162,19 @@ def enterprise_sizes_reclassify(*, enterprise_ids: list[int] | None = None, chun
         if not rows:
             return changed
         last_pk = rows[-1][0]
-        frame = pd.DataFrame(rows, columns=["pk", "industry_code",
-                                            "employees", "revenue", "total_assets", "size_class"])
+        frame = pd.DataFrame(
+            rows,
+            columns=["pk", "industry_code", "employees", "revenue", "total_assets", "size_class"],
+        )
         frame["new"] = size_classes(frame)
         stale = frame[frame["new"] != frame["size_class"]]
         if not stale.empty:
             with transaction.atomic():
                 Enterprise.objects.bulk_update(
-                    [Enterprise(pk=pk, size_class=new) for pk, new in zip(stale["pk"], stale["new"], strict=True)],
+                    [
+                        Enterprise(pk=pk, size_class=new)
+                        for pk, new in zip(stale["pk"], stale["new"], strict=True)
+                    ],
                     ["size_class"],
                     batch_size=5000,
                 )

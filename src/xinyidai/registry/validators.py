@@ -40,9 +40,7 @@ def validate_uscc(value: str) -> str:
                     "统一社会信用代码第%(pos)d位“%(char)s”无效：只能使用数字和"
                     "除I、O、Z、S、V以外的大写字母。"
                 )
-            raise ValidationError(
-                message % {"pos": position, "char": char}, code="uscc_character"
-            )
+            raise ValidationError(message % {"pos": position, "char": char}, code="uscc_character")
     try:
         uscc.validate(number)
     except stdnum_errors.InvalidChecksum:

@@ -29,9 +29,7 @@ def _get_enterprise_for_member(
     request: HttpRequest, uscc: str, roles: tuple[str, ...] | None = None
 ) -> Enterprise:
     enterprise = (
-        Enterprise.objects.select_related("organization")
-        .filter(uscc=normalize_uscc(uscc))
-        .first()
+        Enterprise.objects.select_related("organization").filter(uscc=normalize_uscc(uscc)).first()
     )
     if enterprise is None:
         raise Http404
@@ -126,4 +124,6 @@ def enterprise_edit_view(request: HttpRequest, uscc: str) -> HttpResponse:
         else:
             messages.success(request, _("企业信息已更新。"))
             return redirect("registry:enterprise_detail", uscc=enterprise.uscc)
-    return render(request, "registry/enterprise_edit.html", {"form": form, "enterprise": enterprise})
+    return render(
+        request, "registry/enterprise_edit.html", {"form": form, "enterprise": enterprise}
+    )

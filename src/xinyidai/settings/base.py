@@ -201,6 +201,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Open API for banks and enterprises of the Xinyidai platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["xinyidai.core.schema.only_public_api"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -15,7 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = seed_demo(enterprises=options["enterprises"])
         out = self.stdout.write
-        out(f"演示数据就绪：新载入企业 {result['enterprises_loaded']} 家，演示账户 {result['personas']} 个。")
+        loaded, personas = result["enterprises_loaded"], result["personas"]
+        out(f"演示数据就绪：新载入企业 {loaded} 家，演示账户 {personas} 个。")
         out("")
         out(f"所有演示账户的密码 / password for every demo user: {DEMO_PASSWORD}")
         out("")
@@ -25,9 +26,13 @@ class Command(BaseCommand):
             membership = Membership.objects.select_related("organization").get(
                 user__username=persona.username
             )
-            out(f"{persona.username:<16}{persona.role.label:<12}{membership.organization.name}{mark}")
+            out(
+                f"{persona.username:<16}{persona.role.label:<12}{membership.organization.name}{mark}"
+            )
         out("")
         out("标 [2FA] 的银行和监管账户登录后需输入动态验证码。取得当前验证码：")
-        out("  Bank and regulator users ([2FA]) need a TOTP code after the password; print it with:")
+        out(
+            "  Bank and regulator users ([2FA]) need a TOTP code after the password; print it with:"
+        )
         out("  .venv/bin/python manage.py demo_otp bank_officer")
         out("操作员 operator 同时是 /django-admin/ 与 /cms/ 的超级管理员。")
