@@ -41,7 +41,10 @@ def main(argv: list[str]) -> int:
         print(f"running {module} ...", flush=True)
         result = subprocess.run(
             [sys.executable, "-m", "benchmarks._one", module],
-            cwd=ROOT, capture_output=True, text=True, check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
             env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
         )
         if result.returncode != 0:

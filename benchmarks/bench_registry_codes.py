@@ -31,10 +31,22 @@ def run() -> list[dict[str, Any]]:
     _, validate_s = _timed(lambda: [validate_uscc(code) for code in codes])
     scale = f"{N_ENTERPRISES:,} enterprises"
     return [
-        {"name": "synth_enterprises.rows_per_s", "value": round(N_ENTERPRISES / synth_s),
-         "unit": "rows/s", "scale": scale},
-        {"name": "classify_size_frame.seconds", "value": round(classify_s, 3), "unit": "s",
-         "scale": scale},
-        {"name": "validate_uscc.codes_per_s", "value": round(N_VALIDATIONS / validate_s),
-         "unit": "codes/s", "scale": f"{N_VALIDATIONS:,} codes"},
+        {
+            "name": "synth_enterprises.rows_per_s",
+            "value": round(N_ENTERPRISES / synth_s),
+            "unit": "rows/s",
+            "scale": scale,
+        },
+        {
+            "name": "classify_size_frame.seconds",
+            "value": round(classify_s, 3),
+            "unit": "s",
+            "scale": scale,
+        },
+        {
+            "name": "validate_uscc.codes_per_s",
+            "value": round(N_VALIDATIONS / validate_s),
+            "unit": "codes/s",
+            "scale": f"{N_VALIDATIONS:,} codes",
+        },
     ]
