@@ -71,3 +71,10 @@ def test_risk_models_and_bank_connectors_import_without_django():
         env={"PYTHONPATH": str(ROOT)},
     )
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_it_speaks_chinese_whatever_the_browser_asks(client):
+    page = client.get("/accounts/login/", headers={"accept-language": "en-US,en;q=0.9"})
+    assert page["Content-Language"] == "zh-hans"
+    assert "登录名或密码" not in page.content.decode()  # no error yet
+    assert "忘记密码？" in page.content.decode()
