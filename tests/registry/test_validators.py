@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from stdnum.cn import ric
 
 from tests.factories import make_resident_id, make_uscc
 from xinyidai.registry.validators import mask_resident_id, validate_resident_id, validate_uscc
@@ -62,10 +63,11 @@ def test_it_validates_resident_ids():
     code, message = _message(bad_check, validate_resident_id)
     assert code == "id_checksum"
     assert message == f"身份证号码校验位错误：第18位应为“{number[17]}”。"
-    assert _message("44120219801301001X", validate_resident_id)[0] in {
-        "id_checksum",
+    body = "44120219901301001"  # month 13, with a correct check character
+    assert _message(body + ric.calc_check_digit(body + "0"), validate_resident_id) == (
         "id_component",
-    }
+        "身份证号码中的出生日期或地址码无效。",
+    )
 
 
 def test_it_masks_all_but_the_first_three_and_last_four():
