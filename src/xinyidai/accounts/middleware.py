@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
-from .models import Membership
-from .selectors import memberships_for_user, user_requires_two_factor
+from .models import TWO_FACTOR_KINDS, Membership
+from .selectors import memberships_for_user
 
 SESSION_KEY = "active_membership_id"
 
@@ -66,7 +66,7 @@ class TwoFactorRequiredMiddleware:
             user.is_authenticated
             and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
-            and user_requires_two_factor(user)
+            and any(m.organization.kind in TWO_FACTOR_KINDS for m in user_memberships(request))
         ):
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('accounts:two_factor')}?{query}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .models import TWO_FACTOR_KINDS, Membership, User
+from .models import Membership, User
 
 
 def memberships_for_user(user: User) -> QuerySet[Membership]:
@@ -13,9 +13,3 @@ def memberships_for_user(user: User) -> QuerySet[Membership]:
         .select_related("organization", "organization__enterprise")
         .order_by("organization__kind", "organization__name")
     )
-
-
-def user_requires_two_factor(user: User) -> bool:
-    return Membership.objects.filter(
-        user=user, is_active=True, organization__kind__in=TWO_FACTOR_KINDS
-    ).exists()

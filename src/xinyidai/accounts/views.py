@@ -25,7 +25,7 @@ from xinyidai.core.models import audit
 from .forms import LoginForm, TokenForm
 from .middleware import SESSION_KEY
 from .models import User
-from .selectors import memberships_for_user, user_requires_two_factor
+from .selectors import memberships_for_user
 
 
 class LoginView(auth_views.LoginView):
@@ -74,7 +74,6 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "next": _safe_next(request),
-        "required": user_requires_two_factor(user),
     }
     if setup_device is not None:
         context["setup"] = {
