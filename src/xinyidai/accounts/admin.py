@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from .models import Bank, Branch, Membership, Organization, Regulator, User
+from .models import Bank, Branch, DataProvider, Membership, Organization, Regulator, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -52,3 +52,10 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role", "is_active")
     list_select_related = ("user", "organization")
     search_fields = ("user__username", "organization__name")
+
+
+@admin.register(DataProvider)
+class DataProviderAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind")
+    list_filter = ("kind",)
+    list_select_related = ("organization",)

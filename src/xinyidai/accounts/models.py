@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from risk_models.catalogue import ProviderKind
 from risk_models.standards.regions import RegionCodeError, validate_jurisdiction_prefix
 from xinyidai.registry.validators import validate_region_code
 
@@ -196,3 +197,33 @@ class Regulator(models.Model):
 
     def covers(self, region_code: str) -> bool:
         return region_code.startswith(self.jurisdiction)
+
+
+class DataProvider(models.Model):
+    """A department that delivers credit data; its kind decides which sources it may deliver."""
+
+    class Kind(models.TextChoices):
+        TAX = ProviderKind.TAX, _("税务部门")
+        SOCIAL_INSURANCE = ProviderKind.SOCIAL_INSURANCE, _("人力资源和社会保障部门")
+        HOUSING_FUND = ProviderKind.HOUSING_FUND, _("住房公积金管理中心")
+        UTILITIES = ProviderKind.UTILITIES, _("水电气公用事业单位")
+        COURT = ProviderKind.COURT, _("人民法院")
+        MARKET_REGULATION = ProviderKind.MARKET_REGULATION, _("市场监督管理部门")
+        CREDIT_CENTRE = ProviderKind.CREDIT_CENTRE, _("公共信用信息中心")
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="data_provider"
+    )
+    kind = models.CharField(_("部门类别"), max_length=30, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("数据提供部门")
+        verbose_name_plural = _("数据提供部门")
+
+    def __str__(self) -> str:
+        return self.organization.name
+
+    def clean(self) -> None:
+        if self.organization_id and self.organization.kind != Organization.Kind.DATA_PROVIDER:
+            raise ValidationError(_("只有数据提供部门类机构可以登记报送类别。"))
+

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from xinyidai.core.models import audit
 
-from .models import Bank, Branch, Membership, Organization, Regulator, Role, User
+from .models import Bank, Branch, DataProvider, Membership, Organization, Regulator, Role, User
 
 
 @transaction.atomic
@@ -86,3 +86,14 @@ def regulator_create(*, name: str, jurisdiction: str, region_code: str) -> Regul
     regulator.full_clean()
     regulator.save()
     return regulator
+
+
+@transaction.atomic
+def data_provider_create(*, name: str, kind: str, region_code: str) -> DataProvider:
+    organization = organization_create(
+        name=name, kind=Organization.Kind.DATA_PROVIDER, region_code=region_code
+    )
+    provider = DataProvider(organization=organization, kind=kind)
+    provider.full_clean()
+    provider.save()
+    return provider

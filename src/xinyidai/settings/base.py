@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     "xinyidai.core",
     "xinyidai.accounts",
     "xinyidai.registry",
+    "xinyidai.sources",
     "cms.home",
     # Django
     "django.contrib.admin",
