@@ -19,6 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("xinyidai.accounts.urls")),
     path("enterprises/", include("xinyidai.registry.urls")),
+    path("data/", include("xinyidai.sources.urls")),
+    path("api/v1/", include("xinyidai.sources.api_urls")),
     path("", include("xinyidai.core.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

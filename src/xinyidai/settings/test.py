@@ -1,7 +1,7 @@
 """The test suite: real PostgreSQL and Redis (DATABASE_URL, REDIS_URL), eager tasks by default."""
 
 from .base import *  # noqa: F403
-from .base import CACHES
+from .base import CACHES, env
 
 SECRET_KEY = "test-only-secret-key-not-for-production-use-0123456789"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
@@ -16,7 +16,11 @@ FIELD_ENCRYPTION_KEYS = [
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    # A worker process in the Celery tests reads uploads from disk: they set this to
+    # FileSystemStorage and MEDIA_ROOT to a temporary directory.
+    "default": {
+        "BACKEND": env.str("TEST_FILE_STORAGE", default="django.core.files.storage.InMemoryStorage")
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True

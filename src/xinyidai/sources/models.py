@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +121,23 @@ class SourceColumn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}（{self.name}）"
+
+    def clean(self) -> None:
+        spec = SOURCE_SPECS.get(self.source_id)
+        if spec is None:
+            return
+        physical = {column.name: column for column in spec.columns}
+        column = physical.get(self.name)
+        if column is not None and column.required and not self.required:
+            raise ValidationError(
+                {"required": _("“%(label)s”在记录表中不可为空，必须为必填项。") % {"label": self.label}}
+            )
+        if (
+            self.min_value is not None
+            and self.max_value is not None
+            and self.min_value > self.max_value
+        ):
+            raise ValidationError({"max_value": _("最大值不能小于最小值。")})
 
 
 class Batch(models.Model):

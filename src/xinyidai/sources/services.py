@@ -308,3 +308,20 @@ def batch_ingest_file(
             enqueue=False,
         )
     return batch_ingest(batch_id=batch.pk, progress=progress)
+
+
+@transaction.atomic
+def catalogue_update(
+    *, source: Source, source_form: Any, column_formset: Any, actor: User | None
+) -> Source:
+    """Save an operator's edit of one catalogue entry (forms already validated)."""
+    changed = list(source_form.changed_data)
+    source = source_form.save()
+    columns = column_formset.save()
+    audit(
+        action="source.update",
+        actor=actor,
+        obj=source,
+        data={"fields": changed, "columns": [column.name for column in columns]},
+    )
+    return source
