@@ -245,9 +245,7 @@ SOURCES: tuple[Source, ...] = (
             _USCC,
             _PERIOD,
             Column("utility", "类别", Dtype.CHOICE, choices=UTILITY_CHOICES),
-            Column(
-                "consumption", "用量", Dtype.QUANTITY, unit="吨/千瓦时/立方米", min_value=0
-            ),
+            Column("consumption", "用量", Dtype.QUANTITY, unit="吨/千瓦时/立方米", min_value=0),
             _money("amount_paid", "缴费金额"),
             _money("arrears_amount", "欠费金额"),
         ),

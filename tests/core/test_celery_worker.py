@@ -9,6 +9,7 @@ from tests.factories import EnterpriseFactory
 from xinyidai.registry.models import Enterprise
 from xinyidai.registry.tasks import enterprise_sizes_reclassify_task
 
+
 @pytest.fixture
 def worker():
     with celery_worker() as queue:

@@ -322,7 +322,10 @@ def test_an_empty_file_is_refused(providers):
 
 
 def test_event_records_are_corrected_by_their_natural_key(providers, loader):
-    header = "统一社会信用代码,处罚决定文书号,处罚决定日期,严重程度,罚没金额,处罚机关,违法事实,履行完毕日期"
+    header = (
+        "统一社会信用代码,处罚决定文书号,处罚决定日期,严重程度,罚没金额,处罚机关,违法事实,"
+        "履行完毕日期"
+    )
     centre = data_provider_create(
         name="肇庆市公共信用信息中心", kind="credit_centre", region_code="441200"
     ).organization

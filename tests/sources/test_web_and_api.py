@@ -55,7 +55,8 @@ def test_a_rejected_upload_offers_its_error_report(
         )
     batch = Batch.objects.get()
     detail = client.get(f"/data/batches/{batch.pk}/").content.decode()
-    assert "不能为负数" in detail and "下载完整错误报告" in detail
+    assert "不能为负数" in detail
+    assert "下载完整错误报告" in detail
     report = client.get(f"/data/batches/{batch.pk}/errors.csv")
     assert report.status_code == 200
     assert b"".join(report.streaming_content).decode("utf-8-sig").splitlines()[1] == (
@@ -85,7 +86,9 @@ def test_the_api_refuses_a_source_of_another_kind_with_a_code(client, providers)
     assert response.status_code == 403
     assert response.json() == {
         "code": "source_not_allowed",
-        "message": "贵单位（税务部门）不能报送“水电气缴费信息”数据，该数据源由水电气公用事业单位报送。",
+        "message": (
+            "贵单位（税务部门）不能报送“水电气缴费信息”数据，该数据源由水电气公用事业单位报送。"
+        ),
         "details": {},
     }
 
@@ -162,7 +165,8 @@ def test_the_operator_sees_every_batch(client, providers):
     theirs = deliver(providers.other_tax, tax_csv([f"{USCC[1]},2026-09,1,0,0,1,0"]))
     login(client, providers.operator)
     page = client.get("/data/").content.decode()
-    assert f"#{mine.pk}" in page and f"#{theirs.pk}" in page
+    assert f"#{mine.pk}" in page
+    assert f"#{theirs.pk}" in page
     ids = [b["id"] for b in client.get("/api/v1/batches/").json()["results"]]
     assert ids == [theirs.pk, mine.pk]
 
@@ -185,7 +189,8 @@ def test_the_catalogue_lists_every_source_with_its_columns(client, providers):
     for source in Source.objects.all():
         assert source.name in page
     detail = client.get("/data/sources/tax_monthly/").content.decode()
-    assert "欠税余额" in detail and "uscc + period" in detail
+    assert "欠税余额" in detail
+    assert "uscc + period" in detail
     template = client.get("/data/sources/tax_monthly/template.csv")
     assert template.content.decode("utf-8-sig").strip() == (
         "统一社会信用代码,所属期,增值税实缴,企业所得税实缴,其他税费实缴,申报销售收入,欠税余额"

@@ -226,4 +226,3 @@ class DataProvider(models.Model):
     def clean(self) -> None:
         if self.organization_id and self.organization.kind != Organization.Kind.DATA_PROVIDER:
             raise ValidationError(_("只有数据提供部门类机构可以登记报送类别。"))
-

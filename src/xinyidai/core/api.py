@@ -1,4 +1,7 @@
-"""One error body for the whole API: ``{"code": ..., "message": ... (Chinese), "details": {...}}``."""
+"""One error body for the whole API.
+
+``{"code": ..., "message": ... (in Chinese), "details": {...}}``.
+"""
 
 from __future__ import annotations
 

@@ -26,7 +26,9 @@ ERROR_EXAMPLE = OpenApiExample(
     "不能报送该数据源",
     value={
         "code": "source_not_allowed",
-        "message": "贵单位（税务部门）不能报送“水电气缴费信息”数据，该数据源由水电气公用事业单位报送。",
+        "message": (
+            "贵单位（税务部门）不能报送“水电气缴费信息”数据，该数据源由水电气公用事业单位报送。"
+        ),
         "details": {},
     },
     status_codes=["403"],
@@ -103,7 +105,9 @@ class BatchViewSet(
         membership = current_membership(request)
         if membership is None:
             raise ApiError(
-                "请先选择所代表的机构。", code="no_organization", status_code=status.HTTP_403_FORBIDDEN
+                "请先选择所代表的机构。",
+                code="no_organization",
+                status_code=status.HTTP_403_FORBIDDEN,
             )
         upload = BatchUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
@@ -117,7 +121,9 @@ class BatchViewSet(
             )
         refusal = services.delivery_refusal(provider=membership.organization, source=source)
         if refusal is not None:
-            raise ApiError(refusal.message, code=refusal.code, status_code=status.HTTP_403_FORBIDDEN)
+            raise ApiError(
+                refusal.message, code=refusal.code, status_code=status.HTTP_403_FORBIDDEN
+            )
         if membership.role != "provider_uploader":
             raise ApiError(
                 "只有数据报送员可以上传数据文件。",

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -485,9 +484,7 @@ def report(
                             "row": [row[0] for row in batch],
                             "column": [key_label] * len(batch),
                             "value": ["/".join(str(v) for v in row[2:]) for row in batch],
-                            "reason": [
-                                f"与第{row[1]}行的主键（{key_label}）重复" for row in batch
-                            ],
+                            "reason": [f"与第{row[1]}行的主键（{key_label}）重复" for row in batch],
                         },
                         schema=ERROR_SCHEMA,
                     )

@@ -130,7 +130,10 @@ class SourceColumn(models.Model):
         column = physical.get(self.name)
         if column is not None and column.required and not self.required:
             raise ValidationError(
-                {"required": _("“%(label)s”在记录表中不可为空，必须为必填项。") % {"label": self.label}}
+                {
+                    "required": _("“%(label)s”在记录表中不可为空，必须为必填项。")
+                    % {"label": self.label}
+                }
             )
         if (
             self.min_value is not None
@@ -223,6 +226,9 @@ class BatchPeriodCount(models.Model):
         ]
         indexes = [models.Index(fields=["period", "batch"])]
 
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.period:%Y-%m}: {self.rows}"
+
 
 class SourcePeriodStat(models.Model):
     """Current rows per source, provider and period, kept up to date by ingestion."""
@@ -240,6 +246,9 @@ class SourcePeriodStat(models.Model):
                 fields=["source", "provider", "period"], name="source_period_stat_unique"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.provider_id} {self.period:%Y-%m}: {self.rows}"
 
 
 # --- Record tables ------------------------------------------------------------------------

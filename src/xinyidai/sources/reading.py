@@ -121,9 +121,7 @@ def _normalize_header(text: str) -> str:
     return re.sub(r"[\s\u3000]+", "", text.replace("\ufeff", "")).lower()
 
 
-def map_header(
-    header: Sequence[str], rules: Sequence[Rule], *, source_name: str
-) -> list[str]:
+def map_header(header: Sequence[str], rules: Sequence[Rule], *, source_name: str) -> list[str]:
     """Catalogue column names for a delivered header, or a ``FileProblem`` naming what is wrong."""
     lookup: dict[str, str] = {}
     for rule in rules:
@@ -305,7 +303,9 @@ class Delivery:
 
     # JSON Lines: one object per line; keys are column names or Chinese labels.
     def _jsonl_chunks(self) -> Iterator[Chunk]:
-        text = io.TextIOWrapper(self._counter, encoding=self.encoding, newline="")
+        text = io.TextIOWrapper(
+            io.BufferedReader(self._counter), encoding=self.encoding, newline=""
+        )
         names: list[str] | None = None
         key_to_name: dict[str, str] = {}
         buffer: list[list[str]] = []
@@ -317,7 +317,9 @@ class Delivery:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                problems.append(RowProblem(line_number, "整行", line[:200], f"不是有效的JSON：{exc.msg}"))
+                problems.append(
+                    RowProblem(line_number, "整行", line[:200], f"不是有效的JSON：{exc.msg}")
+                )
                 continue
             if not isinstance(obj, dict):
                 problems.append(RowProblem(line_number, "整行", line[:200], "每行应为一个JSON对象"))

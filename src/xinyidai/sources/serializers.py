@@ -49,7 +49,9 @@ class SourceSerializer(serializers.ModelSerializer[Source]):
 
 
 class BatchSerializer(serializers.ModelSerializer[Batch]):
-    source = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source: serializers.SlugRelatedField[Source] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="code", read_only=True
+    )
     provider = serializers.CharField(source="provider.name", read_only=True)
     progress = serializers.SerializerMethodField()
     error_report_url = serializers.SerializerMethodField()
@@ -97,7 +99,7 @@ class BatchSerializer(serializers.ModelSerializer[Batch]):
 
 
 class BatchUploadSerializer(serializers.Serializer[Any]):
-    source = serializers.SlugRelatedField(
+    source: serializers.SlugRelatedField[Source] = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="code",
         queryset=Source.objects.all(),
         error_messages={"does_not_exist": "没有代码为“{value}”的数据源。"},

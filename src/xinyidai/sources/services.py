@@ -178,7 +178,7 @@ def batch_ingest(*, batch_id: int, progress: ingestion.ProgressCallback | None =
 
     def reopen() -> IO[bytes]:
         batch.file.open("rb")
-        return batch.file.file  # type: ignore[return-value]
+        return batch.file.file
 
     try:
         outcome = ingestion.ingest(
@@ -219,9 +219,7 @@ def _batch_record_outcome(*, batch: Batch, outcome: ingestion.Outcome) -> Batch:
     batch.rows_unchanged = outcome.rows_unchanged
     batch.rows_rejected = outcome.rows_rejected
     batch.error_count = outcome.error_count
-    batch.error_sample = [
-        {**error, "row": int(error["row"])} for error in outcome.error_sample
-    ]
+    batch.error_sample = [{**error, "row": int(error["row"])} for error in outcome.error_sample]
     if outcome.accepted:
         batch.message = _("已入库：新增%(new)s行，更正%(corrected)s行，未变化%(unchanged)s行。") % {
             "new": outcome.rows_new,
@@ -232,7 +230,11 @@ def _batch_record_outcome(*, batch: Batch, outcome: ingestion.Outcome) -> Batch:
         batch.message = outcome.message or _(
             "已退回：%(rows)s行中有%(bad)s行存在错误，共%(errors)s处，整批未入库。"
             "请下载错误报告，改正后重新报送。"
-        ) % {"rows": outcome.rows_total, "bad": outcome.rows_rejected, "errors": outcome.error_count}
+        ) % {
+            "rows": outcome.rows_total,
+            "bad": outcome.rows_rejected,
+            "errors": outcome.error_count,
+        }
     if outcome.error_report is not None:
         batch.error_report.save(
             f"batch-{batch.pk}-errors.csv", ContentFile(outcome.error_report), save=False

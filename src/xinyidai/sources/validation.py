@@ -345,9 +345,7 @@ def validate_chunk(
         errors = ERROR_SCHEMA.empty_table()
     good = pc.invert(bad)
     bad_rows = n - pc.sum(pc.cast(good, pa.int64())).as_py() if n else 0
-    valid = pa.table(
-        {**{c.rule.name: c.output for c in columns}, "row_number": row_array}
-    )
+    valid = pa.table({**{c.rule.name: c.output for c in columns}, "row_number": row_array})
     if bad_rows:
         valid = valid.filter(good)
     return CheckedChunk(valid=valid, errors=errors, rows=n, bad_rows=bad_rows)

@@ -1,4 +1,4 @@
-"""Pages for data providers (deliver, follow batches) and the platform operator (catalogue, quality)."""
+"""Pages for data providers (deliver, follow batches) and the operator (catalogue, quality)."""
 
 from __future__ import annotations
 
@@ -164,9 +164,7 @@ def source_template(request: HttpRequest, code: str) -> HttpResponse:
     source = get_object_or_404(selectors.source_catalogue(), code=code)
     buffer = io.StringIO()
     csv.writer(buffer).writerow([column.label for column in source.columns.all()])
-    response = HttpResponse(
-        "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{source.code}-template.csv"'
     return response
 

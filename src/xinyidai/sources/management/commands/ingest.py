@@ -68,8 +68,8 @@ class Command(BaseCommand):
             kind=Organization.Kind.DATA_PROVIDER, data_provider__kind=source.provider_kind
         )
         if given:
-            match = providers.filter(pk=int(given)) if given.isdigit() else providers.filter(
-                name=given
+            match = (
+                providers.filter(pk=int(given)) if given.isdigit() else providers.filter(name=given)
             )
             found = match.first()
             if found is None:
