@@ -17,7 +17,7 @@ def worker():
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_runs_a_task_on_redis(worker):
     enterprise = EnterpriseFactory(industry_code="13", employees=20)
     Enterprise.objects.filter(pk=enterprise.pk).update(size_class="large")  # stale on purpose

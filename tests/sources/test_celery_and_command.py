@@ -22,7 +22,7 @@ TaxRecord = RECORD_MODELS["tax_monthly"]
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_ingests_a_batch_and_reports_progress(providers, settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,

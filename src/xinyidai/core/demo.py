@@ -8,8 +8,10 @@ that ``python manage.py demo_otp USER`` can print the current code.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 from django.contrib.auth.models import Group
@@ -17,9 +19,11 @@ from django.db import transaction
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from risk_models.catalogue import SOURCES
+from risk_models.files import write_source_file
 from risk_models.standards.industries import section_of
-from risk_models.synth import synth_enterprises
-from xinyidai.accounts.models import Bank, Organization, Regulator, Role, User
+from risk_models.synth import DEFAULT_AS_OF, SynthCity, synth_city
+from xinyidai.accounts.models import Bank, DataProvider, Organization, Regulator, Role, User
 from xinyidai.accounts.services import (
     bank_create,
     branch_create,
@@ -29,6 +33,8 @@ from xinyidai.accounts.services import (
 )
 from xinyidai.registry.models import Enterprise, size_classes
 from xinyidai.registry.services import enterprise_register
+from xinyidai.sources.models import Batch, Source
+from xinyidai.sources.services import batch_ingest_file
 
 DEMO_PASSWORD = "Demo-2026-xyd"
 DEMO_SEED = 20261123
@@ -93,6 +99,51 @@ def _bank(
     return bank.organization
 
 
+# One demo department of each kind, and how each delivers its files (formats and encodings
+# vary the way real departments' files do).
+DEMO_PROVIDERS: dict[str, tuple[str, str, str]] = {
+    "tax": ("肇庆市税务数据中心（演示）", "csv", "gb18030"),
+    "social_insurance": ("肇庆市社会保险基金管理局（演示）", "csv", "utf-8-sig"),
+    "housing_fund": ("肇庆市住房公积金管理中心（演示）", "xlsx", "utf-8"),
+    "utilities": ("肇庆市公用事业数据中心（演示）", "jsonl", "utf-8"),
+    "court": ("肇庆市中级人民法院（演示）", "csv", "utf-8"),
+    "market_regulation": ("肇庆市市场监督管理局（演示）", "csv", "utf-8"),
+    "credit_centre": ("肇庆市公共信用信息中心（演示）", "csv", "gb18030"),
+}
+
+
+def _provider(name: str, kind: str) -> Organization:
+    organization = _organization(name, Organization.Kind.DATA_PROVIDER, "441202")
+    DataProvider.objects.get_or_create(organization=organization, defaults={"kind": kind})
+    return organization
+
+
+def _deliver_city(city: SynthCity, providers: dict[str, Organization]) -> int:
+    """Deliver every source of the synthetic city through the real ingestion path, once."""
+    delivered = 0
+    with tempfile.TemporaryDirectory(prefix="xinyidai-demo-") as directory:
+        for spec in SOURCES:
+            source = Source.objects.get(code=spec.code)
+            provider = providers[spec.provider_kind]
+            if Batch.objects.filter(
+                source=source, provider=provider, status=Batch.Status.ACCEPTED
+            ).exists():
+                continue
+            _name, fmt, encoding = DEMO_PROVIDERS[spec.provider_kind]
+            path = write_source_file(
+                city.sources[spec.code],
+                spec.code,
+                Path(directory) / f"{spec.code}.{fmt}",
+                fmt=fmt,
+                encoding=encoding,
+            )
+            batch = batch_ingest_file(source=source, provider=provider, path=str(path))
+            if batch.status != Batch.Status.ACCEPTED:
+                raise RuntimeError(f"demo delivery of {spec.code} rejected: {batch.error_sample}")
+            delivered += batch.rows_total
+    return delivered
+
+
 def _regulator(name: str, jurisdiction: str, region: str) -> Organization:
     regulator = Regulator.objects.filter(organization__name=name).first()
     if regulator is None:
@@ -146,6 +197,9 @@ PERSONAS: list[Persona] = [
     Persona("regulator_sz", "袁琳", "深圳市地方金融管理局（演示）", Role.REGULATOR_ANALYST, True),
     Persona("tax_uploader", "蔡明", "肇庆市税务数据中心（演示）", Role.PROVIDER_UPLOADER, False),
     Persona("tax_reviewer", "蒋丽", "肇庆市税务数据中心（演示）", Role.PROVIDER_REVIEWER, False),
+    Persona(
+        "utility_uploader", "潘磊", "肇庆市公用事业数据中心（演示）", Role.PROVIDER_UPLOADER, False
+    ),
     Persona("operator", "彭超", "肇庆市信用信息共享平台（演示）", Role.PLATFORM_OPERATOR, False),
     Persona("editor", "肖娜", "肇庆市信用信息共享平台（演示）", Role.PLATFORM_EDITOR, False),
 ]
@@ -153,7 +207,8 @@ PERSONAS: list[Persona] = [
 
 @transaction.atomic
 def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
-    frame = synth_enterprises(enterprises, seed=DEMO_SEED)
+    city = synth_city(enterprises, seed=DEMO_SEED, as_of=DEFAULT_AS_OF)
+    frame = city.enterprises
     loaded = _load_registry(frame.iloc[2:])
 
     organizations: dict[str, Organization] = {
@@ -177,9 +232,7 @@ def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
         "深圳市地方金融管理局（演示）": _regulator(
             "深圳市地方金融管理局（演示）", "4403", "440304"
         ),
-        "肇庆市税务数据中心（演示）": _organization(
-            "肇庆市税务数据中心（演示）", Organization.Kind.DATA_PROVIDER, "441202"
-        ),
+        **{name: _provider(name, kind) for kind, (name, _f, _e) in DEMO_PROVIDERS.items()},
         "肇庆市信用信息共享平台（演示）": _organization(
             "肇庆市信用信息共享平台（演示）", Organization.Kind.PLATFORM, "441202"
         ),
@@ -226,4 +279,6 @@ def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
     editors = Group.objects.filter(name="Editors").first()
     if editors is not None:
         editor.groups.add(editors)
-    return {"enterprises_loaded": loaded, "personas": len(PERSONAS)}
+    providers = {kind: organizations[name] for kind, (name, _f, _e) in DEMO_PROVIDERS.items()}
+    records = _deliver_city(city, providers)
+    return {"enterprises_loaded": loaded, "personas": len(PERSONAS), "records_loaded": records}

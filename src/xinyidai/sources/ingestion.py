@@ -113,16 +113,26 @@ class _Loader:
 
     def prepare(self, valid: pa.Table) -> list[_Part]:
         """Split validated rows by month and encode them for the database (no database here)."""
-        rows = valid.append_column("batch_id", pa.repeat(pa.scalar(self.batch_id), len(valid)))
         period = self.table.period
         if not period:
-            return [_Part(None, len(rows), self._encode(rows))]
-        months = pc.unique(rows.column(period)).to_pylist()
+            return [_Part(None, len(valid), self._encode(self._with_batch(valid)))]
+        months = pc.unique(valid.column(period)).to_pylist()
         parts = []
         for month in months:
-            part = rows if len(months) == 1 else rows.filter(pc.equal(rows.column(period), month))
+            part = (
+                valid if len(months) == 1 else valid.filter(pc.equal(valid.column(period), month))
+            )
+            if self._stamps_batch(month):
+                part = self._with_batch(part)
             parts.append(_Part(month, len(part), self._encode(part)))
         return parts
+
+    def _with_batch(self, rows: pa.Table) -> pa.Table:
+        return rows.append_column("batch_id", pa.repeat(pa.scalar(self.batch_id), len(rows)))
+
+    def _stamps_batch(self, month: dt.date) -> bool:
+        """Whether rows for ``month`` carry the batch id themselves (else a column default)."""
+        return True
 
     def _encode(self, rows: pa.Table) -> Any:
         return rows
@@ -190,6 +200,10 @@ class _PostgresLoader(_Loader):
                 stamp = relname.rsplit("_p", 1)[-1]
                 self.partitions[dt.date(int(stamp[:4]), int(stamp[4:6]), 1)] = relname
 
+    def _stamps_batch(self, month: dt.date) -> bool:
+        # A fresh month table gets the batch id as its column default: less to send and parse.
+        return month in self.partitions
+
     def _encode(self, rows: pa.Table) -> Any:
         sink = io.BytesIO()
         pacsv.write_csv(rows, sink, pacsv.WriteOptions(include_header=False))
@@ -219,6 +233,11 @@ class _PostgresLoader(_Loader):
                 " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
             )
             self.cursor.execute(
+                f"ALTER TABLE {_quote(name)} ALTER COLUMN batch_id SET DEFAULT %s",
+                [self.batch_id],
+            )
+            # The range as a constraint lets ATTACH skip scanning the month again.
+            self.cursor.execute(
                 f"ALTER TABLE {_quote(name)} ADD CONSTRAINT {_quote(name + '_range')}"
                 f" CHECK ({_quote(self.table.period or '')} >= %s"
                 f" AND {_quote(self.table.period or '')} < %s)",
@@ -238,6 +257,7 @@ class _PostgresLoader(_Loader):
             # One sorted index build instead of a million index insertions; a duplicate key in
             # the file fails here as it would on insert.
             self.cursor.execute(f"ALTER TABLE {_quote(name)} ADD PRIMARY KEY ({key})")
+            self.cursor.execute(f"ALTER TABLE {_quote(name)} ALTER COLUMN batch_id DROP DEFAULT")
             self.cursor.execute(
                 f"ALTER TABLE {_quote(self.table.name)} ATTACH PARTITION {_quote(name)}"
                 " FOR VALUES FROM (%s) TO (%s)",

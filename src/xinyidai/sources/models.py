@@ -270,7 +270,8 @@ class Record(models.Model):
         related_name="+",
         verbose_name=_("批次"),
     )
-    row_number = models.PositiveIntegerField(_("文件行号"))
+    # Not a PositiveIntegerField: its CHECK would be evaluated on every loaded row.
+    row_number = models.IntegerField(_("文件行号"))
     is_current = models.BooleanField(_("现行"), db_default=True)
     superseded_by = models.ForeignKey(
         Batch,

@@ -16,7 +16,10 @@ class Command(BaseCommand):
         result = seed_demo(enterprises=options["enterprises"])
         out = self.stdout.write
         loaded, personas = result["enterprises_loaded"], result["personas"]
-        out(f"演示数据就绪：新载入企业 {loaded} 家，演示账户 {personas} 个。")
+        records = result["records_loaded"]
+        out(
+            f"演示数据就绪：新载入企业 {loaded} 家，信用记录 {records:,} 条，演示账户 {personas} 个。"
+        )
         out("")
         out(f"所有演示账户的密码 / password for every demo user: {DEMO_PASSWORD}")
         out("")

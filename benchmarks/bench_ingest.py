@@ -1,0 +1,262 @@
+"""``manage.py ingest`` on synthetic monthly tax files, against a bare PostgreSQL COPY.
+
+Two file sizes (250,000 and 1,000,000 rows) are each ingested in a fresh process, so each peak
+memory is that ingestion's own: it should not grow with the file. The same 1,000,000 rows are
+then copied bare into an unindexed table with the same column types: that is the limit that
+validated, merged ingestion is measured against (target: at least half its throughput). A
+re-delivery of the smaller file (every row unchanged) measures the merge path.
+
+Runs against its own database, ``xinyidai_bench`` on the local PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = (250_000, 1_000_000)
+MONTH = "2026-10"
+BENCH_DB = "xinyidai_bench"
+PROVIDER = "基准测试税务局"
+
+
+def _env(media_root: str) -> dict[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xinyidai")
+    url = base.rsplit("/", 1)[0] + "/" + BENCH_DB
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "xinyidai.settings.test",
+        "DATABASE_URL": url,
+        "TEST_FILE_STORAGE": "django.core.files.storage.FileSystemStorage",
+        "MEDIA_ROOT": media_root,
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+    }
+
+
+def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_ingest", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{args} failed:\n{result.stdout}\n{result.stderr}")
+    parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return parsed
+
+
+# --- Child steps ------------------------------------------------------------------------------
+
+
+def _prepare(directory: str) -> dict[str, Any]:
+    """Create and migrate the bench database, a provider, and the two files."""
+    import psycopg2
+
+    from risk_models.files import write_source_file
+    from risk_models.synth import synth_enterprises, synth_monthly_source
+
+    url = os.environ["DATABASE_URL"]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS " + BENCH_DB)
+        cursor.execute("CREATE DATABASE " + BENCH_DB)
+    admin.close()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from xinyidai.accounts.services import data_provider_create
+
+    call_command("migrate", verbosity=0)
+    data_provider_create(name=PROVIDER, kind="tax", region_code="441200")
+
+    import datetime as dt
+
+    enterprises = synth_enterprises(1_080_000, seed=20261123)
+    frame = synth_monthly_source(
+        "tax_monthly", enterprises, [dt.date(2026, 10, 1)], seed=20261123
+    ).iloc[: max(SIZES)]
+    assert len(frame) == max(SIZES), len(frame)
+    paths = {}
+    for size in SIZES:
+        path = Path(directory) / f"tax-{size}.csv"
+        write_source_file(frame.iloc[:size], "tax_monthly", path, fmt="csv")
+        paths[size] = str(path)
+    return {"paths": paths}
+
+
+def _reset_month() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS records_tax_monthly_p202610")
+        cursor.execute("DELETE FROM sources_sourceperiodstat")
+
+
+def _ingest(path: str, *, reset: bool) -> dict[str, Any]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from xinyidai.sources.models import Batch
+
+    if reset:
+        _reset_month()
+    started = time.perf_counter()
+    call_command(
+        "ingest",
+        path,
+        "--source",
+        "tax_monthly",
+        "--provider",
+        PROVIDER,
+        "--no-progress",
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
+    seconds = time.perf_counter() - started
+    batch = Batch.objects.latest("pk")
+    assert batch.status == "accepted", batch.message
+    return {
+        "seconds": seconds,
+        "rows": batch.rows_total,
+        "new": batch.rows_new,
+        "unchanged": batch.rows_unchanged,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _bare_copy(path: str) -> dict[str, Any]:
+    import psycopg2
+
+    connection = psycopg2.connect(os.environ["DATABASE_URL"])
+    best = None
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                "DROP TABLE IF EXISTS bench_bare_copy;"
+                " CREATE TABLE bench_bare_copy (uscc varchar(18), period varchar(7),"
+                " vat_paid numeric(18,2), cit_paid numeric(18,2), other_tax_paid numeric(18,2),"
+                " declared_sales numeric(18,2), arrears_amount numeric(18,2))"
+            )
+            connection.commit()
+            started = time.perf_counter()
+            with open(path, "rb") as handle:
+                cursor.copy_expert(
+                    "COPY bench_bare_copy FROM STDIN WITH (FORMAT csv, HEADER true)", handle
+                )
+            connection.commit()
+            seconds = time.perf_counter() - started
+            best = seconds if best is None else min(best, seconds)
+            cursor.execute("SELECT count(*) FROM bench_bare_copy")
+            rows = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_bare_copy")
+    connection.commit()
+    return {"seconds": best, "rows": rows}
+
+
+# --- Orchestration ------------------------------------------------------------------------------
+
+
+def run() -> list[dict[str, Any]]:
+    figures: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="xinyidai-bench-") as directory:
+        media = Path(directory) / "media"
+        media.mkdir()
+        env = _env(str(media))
+        paths = _child(["prepare", directory], env)["paths"]
+        results = {}
+        for size in SIZES:
+            results[size] = _child(["ingest", paths[str(size)], "reset"], env)
+        bare = _child(["bare", paths[str(max(SIZES))]], env)
+        again = _child(["ingest", paths[str(min(SIZES))], "keep"], env)
+        # Leave no database behind.
+        _child(["drop"], env)
+    for size in SIZES:
+        result = results[size]
+        assert result["rows"] == size and result["new"] == size, result
+        scale = f"{size:,} rows, one month, CSV"
+        figures += [
+            {
+                "name": f"ingest_{size}.rows_per_s",
+                "value": round(size / result["seconds"]),
+                "unit": "rows/s",
+                "scale": scale,
+            },
+            {
+                "name": f"ingest_{size}.seconds",
+                "value": round(result["seconds"], 2),
+                "unit": "s",
+                "scale": scale,
+            },
+            {
+                "name": f"ingest_{size}.peak_rss",
+                "value": round(result["peak_rss_mib"], 1),
+                "unit": "MiB",
+                "scale": f"{scale}; whole ingest process",
+            },
+        ]
+    big = max(SIZES)
+    bare_rate = bare["rows"] / bare["seconds"]
+    ingest_rate = big / results[big]["seconds"]
+    assert again["unchanged"] == min(SIZES), again
+    figures += [
+        {
+            "name": "bare_copy.rows_per_s",
+            "value": round(bare_rate),
+            "unit": "rows/s",
+            "scale": f"{bare['rows']:,} rows into an unindexed table, best of 2",
+        },
+        {
+            "name": "ingest_vs_bare_copy.ratio",
+            "value": round(ingest_rate / bare_rate, 3),
+            "unit": "ratio",
+            "scale": f"{big:,} rows; target >= 0.5",
+        },
+        {
+            "name": "redelivery_unchanged.rows_per_s",
+            "value": round(again["rows"] / again["seconds"]),
+            "unit": "rows/s",
+            "scale": f"{min(SIZES):,} rows delivered again, all unchanged (merge path)",
+        },
+    ]
+    return figures
+
+
+def _drop() -> dict[str, Any]:
+    import psycopg2
+
+    url = os.environ["DATABASE_URL"]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS " + BENCH_DB)
+    admin.close()
+    return {}
+
+
+if __name__ == "__main__":
+    step, *rest = sys.argv[1:]
+    if step == "prepare":
+        out = _prepare(rest[0])
+    elif step == "ingest":
+        out = _ingest(rest[0], reset=rest[1] == "reset")
+    elif step == "bare":
+        out = _bare_copy(rest[0])
+    else:
+        out = _drop()
+    print(json.dumps(out, ensure_ascii=False))
