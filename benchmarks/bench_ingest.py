@@ -188,7 +188,8 @@ def run() -> list[dict[str, Any]]:
         _child(["drop"], env)
     for size in SIZES:
         result = results[size]
-        assert result["rows"] == size and result["new"] == size, result
+        assert result["rows"] == size, result
+        assert result["new"] == size, result
         scale = f"{size:,} rows, one month, CSV"
         figures += [
             {
