@@ -18,7 +18,8 @@ class Command(BaseCommand):
         loaded, personas = result["enterprises_loaded"], result["personas"]
         records = result["records_loaded"]
         out(
-            f"演示数据就绪：新载入企业 {loaded} 家，信用记录 {records:,} 条，演示账户 {personas} 个。"
+            f"演示数据就绪：新载入企业 {loaded} 家，信用记录 {records:,} 条，"
+            f"演示账户 {personas} 个。"
         )
         out("")
         out(f"所有演示账户的密码 / password for every demo user: {DEMO_PASSWORD}")
