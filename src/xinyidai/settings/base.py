@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -125,7 +126,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Retention: whole months older than each source's retention period, monthly at 03:00.
+    "records-prune-expired": {
+        "task": "sources.records_prune_expired",
+        "schedule": crontab(minute="0", hour="3", day_of_month="1"),
+    },
+}
 
 # Identity and access
 AUTH_USER_MODEL = "accounts.User"

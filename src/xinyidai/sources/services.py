@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import IO, Any
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile, File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -327,3 +328,51 @@ def catalogue_update(
         data={"fields": changed, "columns": [column.name for column in columns]},
     )
     return source
+
+
+def records_prune_expired(*, today: dt.date) -> list[str]:
+    """Drop whole months older than each monthly source's retention period (PostgreSQL).
+
+    Returns the names of the partitions dropped. A month goes when all of it is older than
+    ``retention_months`` before the current month; retention 0 keeps everything.
+    """
+    if connection.vendor != "postgresql":
+        return []
+    dropped: list[str] = []
+    for source in Source.objects.exclude(retention_months=0).exclude(period_column=""):
+        first_kept = _months_before(today.replace(day=1), source.retention_months)
+        table = f"records_{source.code}"
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [table])
+            cursor.execute(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                " WHERE i.inhparent = %s::regclass ORDER BY c.relname",
+                [table],
+            )
+            for (name,) in cursor.fetchall():
+                stamp = name.rsplit("_p", 1)[-1]
+                month = dt.date(int(stamp[:4]), int(stamp[4:6]), 1)
+                if month >= first_kept:
+                    continue
+                quoted = connection.ops.quote_name(name)
+                cursor.execute(
+                    f"ALTER TABLE {connection.ops.quote_name(table)} DETACH PARTITION {quoted}"
+                )
+                cursor.execute(f"DROP TABLE {quoted}")
+                SourcePeriodStat.objects.filter(source=source, period=month).delete()
+                audit(
+                    action="records.prune",
+                    obj=source,
+                    data={
+                        "partition": name,
+                        "month": month.isoformat(),
+                        "retention_months": source.retention_months,
+                    },
+                )
+                dropped.append(name)
+    return dropped
+
+
+def _months_before(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)

@@ -17,3 +17,10 @@ def batch_ingest(self: Task, batch_id: int) -> str:
 
     batch = services.batch_ingest(batch_id=batch_id, progress=progress)
     return str(batch.status)
+
+
+@shared_task(name="sources.records_prune_expired")
+def records_prune_expired() -> list[str]:
+    from django.utils import timezone
+
+    return services.records_prune_expired(today=timezone.localdate())
