@@ -18,8 +18,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import logging
 import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,13 +33,16 @@ import pyarrow.csv as pacsv
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 
+from risk_models.catalogue import Dtype
 from risk_models.catalogue import Source as SourceSpec
 
 from .reading import Chunk, Delivery, FileProblem, RowProblem
 from .validation import ERROR_SCHEMA, CheckedChunk, Rule, validate_chunk
 
+logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[dict[str, Any]], None]
 ERROR_SAMPLE_SIZE = 100
+COPY_PIECE_BYTES = 4 << 20
 ERROR_HEADER = ["行号", "列", "值", "错误原因"]
 
 
@@ -57,6 +62,7 @@ class Outcome:
     current_rows: dict[tuple[int, dt.date], int] = field(default_factory=dict)
     file_format: str = ""
     encoding: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class _Rejected(Exception):
@@ -79,6 +85,9 @@ class _Table:
         self.key = list(spec.key)
         self.values = list(spec.value_columns)
         self.period = spec.period_column
+        # Codes, numbers and dates never hold a comma, quote or line break once validated:
+        # such tables are sent unquoted, which PostgreSQL parses faster.
+        self.plain = all(c.dtype not in (Dtype.STRING, Dtype.TEXT) for c in spec.columns)
 
     def matches(self, left: str, right: str, columns: list[str], *, null_safe: bool) -> str:
         if null_safe:
@@ -206,7 +215,8 @@ class _PostgresLoader(_Loader):
 
     def _encode(self, rows: pa.Table) -> Any:
         sink = io.BytesIO()
-        pacsv.write_csv(rows, sink, pacsv.WriteOptions(include_header=False))
+        quoting = "none" if self.table.plain else "needed"
+        pacsv.write_csv(rows, sink, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
         return (rows.column_names, sink.getvalue())
 
     def _write(self, part: _Part) -> None:
@@ -218,6 +228,8 @@ class _PostgresLoader(_Loader):
             self.cursor.copy_expert(
                 f"COPY {_quote(target)} ({names}) FROM STDIN WITH (FORMAT csv{freeze})",
                 io.BytesIO(data),
+                # Large pieces: each read takes the GIL from the reader thread.
+                size=COPY_PIECE_BYTES,
             )
 
     def _target(self, month: dt.date) -> str:
@@ -250,8 +262,10 @@ class _PostgresLoader(_Loader):
     def finish(self) -> None:
         key = ", ".join(_quote(c) for c in [*self.table.key, "batch_id"])
         if self.fresh:
-            # Room to sort a month of keys in memory rather than on disk.
+            # Room to sort a month of keys in memory rather than on disk, and one helper
+            # process: the leader and one worker keep two cores busy without contending.
             self.cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            self.cursor.execute("SET LOCAL max_parallel_maintenance_workers = 1")
         for month, name in sorted(self.fresh.items()):
             upper = (month + dt.timedelta(days=32)).replace(day=1)
             # One sorted index build instead of a million index insertions; a duplicate key in
@@ -366,22 +380,34 @@ def load(
     """The load pass. Raises ``_Rejected``/``IntegrityError`` (rolled back) when the file is bad."""
     table = _Table(spec)
     stop = threading.Event()
+    clock = _Clock()
     with transaction.atomic(), connection.cursor() as cursor:
         loader = _loader(cursor, table, batch_id)
         loader.lock()
         rows = 0
+        waited = 0.0
         for checked, parts in _prefetched(delivery, rules, today, loader.prepare, stop):
             if checked.bad_rows:
                 raise _Rejected
+            if rows == 0:
+                clock.lap("first_chunk")
+            started = time.perf_counter()
             loader.write(parts)
+            waited += time.perf_counter() - started
             rows += checked.rows
             if progress:
                 progress({"phase": "loading", "fraction": delivery.fraction_read, "rows": rows})
+        clock.lap("load")
+        clock.timings["load_database"] = round(waited, 3)
         if progress:
             progress({"phase": "merging", "fraction": 1.0, "rows": rows})
         loader.finish()
+        clock.lap("index")
         unchanged, corrected = loader.merge()
         current = _current_rows(cursor, table, loader)
+        clock.lap("merge")
+    clock.lap("commit")
+    logger.info("ingested %s rows into %s: %s", rows, table.name, clock.timings)
     return Outcome(
         accepted=True,
         rows_total=rows,
@@ -392,7 +418,21 @@ def load(
         current_rows=current,
         file_format=delivery.format,
         encoding=delivery.encoding,
+        timings=clock.timings,
     )
+
+
+class _Clock:
+    """Seconds spent in each phase, for the log and the benchmark."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self.last, 3)
+        self.last = now
 
 
 def _current_rows(

@@ -193,6 +193,7 @@ class Batch(models.Model):
     error_report = models.FileField(_("错误报告"), upload_to="batch-errors/%Y%m/", blank=True)
     message = models.TextField(_("处理说明"), blank=True)
     task_id = models.CharField(_("任务编号"), max_length=64, blank=True)
+    timings = models.JSONField(_("各阶段耗时(秒)"), default=dict, blank=True)
     period_min = models.DateField(_("最早期间"), null=True, blank=True)
     period_max = models.DateField(_("最晚期间"), null=True, blank=True)
 

@@ -220,6 +220,7 @@ def _batch_record_outcome(*, batch: Batch, outcome: ingestion.Outcome) -> Batch:
     batch.rows_unchanged = outcome.rows_unchanged
     batch.rows_rejected = outcome.rows_rejected
     batch.error_count = outcome.error_count
+    batch.timings = outcome.timings
     batch.error_sample = [{**error, "row": int(error["row"])} for error in outcome.error_sample]
     if outcome.accepted:
         batch.message = _("已入库：新增%(new)s行，更正%(corrected)s行，未变化%(unchanged)s行。") % {

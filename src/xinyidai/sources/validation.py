@@ -81,7 +81,8 @@ class _Column:
 
 
 def _money_pattern(decimals: int) -> str:
-    return rf"^-?[0-9]{{1,{18 - decimals}}}(\.[0-9]{{1,{decimals}}})?$"
+    # Surrounding blanks are allowed (PostgreSQL ignores them): numbers are not trimmed first.
+    return rf"^\s*-?[0-9]{{1,{18 - decimals}}}(\.[0-9]{{1,{decimals}}})?\s*$"
 
 
 def _as_string(array: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -118,12 +119,12 @@ def _check_numeric(col: _Column, decimals: int | None) -> None:
     rule = col.rule
     values = col.values
     if decimals is None:
-        pattern = r"^-?[0-9]{1,12}$"
+        pattern = r"^\s*-?[0-9]{1,12}\s*$"
         unit = "整数"
     else:
         pattern = _money_pattern(decimals)
         unit = "金额（元，最多两位小数）" if decimals == 2 else f"数值（最多{decimals}位小数）"
-    present = pc.greater(pc.utf8_length(values), 0)
+    present = pc.greater(pc.binary_length(values), 0)
     well_formed = pc.match_substring_regex(values, pattern)
     col.fail(
         pc.and_(present, pc.invert(well_formed)),
@@ -131,7 +132,7 @@ def _check_numeric(col: _Column, decimals: int | None) -> None:
     )
     floor, ceiling = rule.min_value, rule.max_value
     if floor == 0:
-        col.fail(pc.and_(well_formed, pc.starts_with(values, "-")), "不能为负数")
+        col.fail(pc.and_(well_formed, pc.match_substring(values, "-")), "不能为负数")
         floor = None
     if floor is not None or ceiling is not None:
         number = pc.cast(pc.if_else(well_formed, values, "0"), pa.float64())
@@ -171,7 +172,7 @@ def _ymd_to_dates(
 def _check_temporal(col: _Column, today: dt.date) -> None:
     rule = col.rule
     values = col.values
-    present = pc.greater(pc.utf8_length(values), 0)
+    present = pc.greater(pc.binary_length(values), 0)
     if rule.dtype is Dtype.MONTH:
         parts = pc.extract_regex(values, _MONTH)
         example = "2026-10"
@@ -206,7 +207,7 @@ def _check_temporal(col: _Column, today: dt.date) -> None:
 def _check_year(col: _Column, today: dt.date) -> None:
     rule = col.rule
     values = col.values
-    present = pc.greater(pc.utf8_length(values), 0)
+    present = pc.greater(pc.binary_length(values), 0)
     ok = pc.match_substring_regex(values, r"^[0-9]{4}$")
     col.fail(
         pc.and_(present, pc.invert(ok)),
@@ -230,7 +231,7 @@ def _check_choice(col: _Column) -> None:
     by_code = pc.index_in(lowered, value_set=pa.array([c.lower() for c in codes]))
     by_label = pc.index_in(values, value_set=pa.array([label for _c, label in rule.choices]))
     index = pc.coalesce(by_code, by_label)
-    present = pc.greater(pc.utf8_length(values), 0)
+    present = pc.greater(pc.binary_length(values), 0)
     allowed = "、".join(f"{code}（{label}）" for code, label in rule.choices)
     col.fail(
         pc.and_(present, pc.is_null(index)),
@@ -242,7 +243,7 @@ def _check_choice(col: _Column) -> None:
 def _check_text(col: _Column, pattern: str | None, what: str) -> None:
     rule = col.rule
     values = col.values
-    present = pc.greater(pc.utf8_length(values), 0)
+    present = pc.greater(pc.binary_length(values), 0)
     if pattern is not None:
         col.fail(
             pc.and_(present, pc.invert(pc.match_substring_regex(values, pattern))),
@@ -258,7 +259,7 @@ def _check_text(col: _Column, pattern: str | None, what: str) -> None:
 
 def _check_uscc(col: _Column) -> None:
     values = pc.ascii_upper(col.values)
-    present = pc.greater(pc.utf8_length(values), 0)
+    present = pc.greater(pc.binary_length(values), 0)
     well_formed = pc.match_substring_regex(values, USCC_PATTERN)
     col.fail(
         pc.and_(present, pc.invert(well_formed)),
@@ -268,6 +269,44 @@ def _check_uscc(col: _Column) -> None:
     bad_check = _scatter(well_formed, ~checksum_ok)
     col.fail(bad_check, "统一社会信用代码校验位错误")
     col.output = values
+
+
+NUMBERS = frozenset({Dtype.MONEY, Dtype.QUANTITY, Dtype.INTEGER})
+FEW_DISTINCT = frozenset(
+    {Dtype.MONTH, Dtype.DATE, Dtype.YEAR, Dtype.CHOICE, Dtype.REGION, Dtype.INDUSTRY}
+)
+
+
+def _check_column(rule: Rule, values: pa.Array, today: dt.date) -> _Column:
+    col = _Column(rule=rule, values=values)
+    empty = pc.equal(pc.binary_length(values), 0)
+    if rule.required:
+        col.fail(empty, "必填项为空")
+    match rule.dtype:
+        case Dtype.USCC:
+            _check_uscc(col)
+        case Dtype.MONEY:
+            _check_numeric(col, 2)
+        case Dtype.QUANTITY:
+            _check_numeric(col, 3)
+        case Dtype.INTEGER:
+            _check_numeric(col, None)
+        case Dtype.MONTH | Dtype.DATE:
+            _check_temporal(col, today)
+        case Dtype.YEAR:
+            _check_year(col, today)
+        case Dtype.CHOICE:
+            _check_choice(col)
+        case Dtype.REGION:
+            _check_text(col, r"^[0-9]{6}$", "行政区划代码（6位数字）")
+        case Dtype.INDUSTRY:
+            _check_text(col, r"^([A-T]|[0-9]{2,4})$", "国民经济行业代码")
+        case _:
+            _check_text(col, None, "")
+    assert col.output is not None  # noqa: S101
+    if not rule.required:
+        col.output = pc.if_else(empty, pa.scalar(None, col.output.type), col.output)
+    return col
 
 
 def validate_chunk(
@@ -282,37 +321,24 @@ def validate_chunk(
     columns: list[_Column] = []
     for rule in rules:
         if rule.name in table.column_names:
-            values = pc.utf8_trim_whitespace(_as_string(table.column(rule.name)))
+            raw = _as_string(table.column(rule.name))
         else:
-            values = pa.array([""] * n, type=pa.string()) if n else pa.array([], pa.string())
-        col = _Column(rule=rule, values=values)
-        empty = pc.equal(pc.utf8_length(values), 0)
-        if rule.required:
-            col.fail(empty, "必填项为空")
-        match rule.dtype:
-            case Dtype.USCC:
-                _check_uscc(col)
-            case Dtype.MONEY:
-                _check_numeric(col, 2)
-            case Dtype.QUANTITY:
-                _check_numeric(col, 3)
-            case Dtype.INTEGER:
-                _check_numeric(col, None)
-            case Dtype.MONTH | Dtype.DATE:
-                _check_temporal(col, today)
-            case Dtype.YEAR:
-                _check_year(col, today)
-            case Dtype.CHOICE:
-                _check_choice(col)
-            case Dtype.REGION:
-                _check_text(col, r"^[0-9]{6}$", "行政区划代码（6位数字）")
-            case Dtype.INDUSTRY:
-                _check_text(col, r"^([A-T]|[0-9]{2,4})$", "国民经济行业代码")
-            case _:
-                _check_text(col, None, "")
-        assert col.output is not None  # noqa: S101
-        if not rule.required:
-            col.output = pc.if_else(empty, pa.scalar(None, col.output.type), col.output)
+            raw = pa.array([""] * n, type=pa.string()) if n else pa.array([], pa.string())
+        if rule.dtype in FEW_DISTINCT:
+            # Months, dates and codes repeat: check each distinct value once, then spread.
+            encoded = raw.dictionary_encode()
+            checked = _check_column(rule, pc.utf8_trim_whitespace(encoded.dictionary), today)
+            indices = encoded.indices
+            col = _Column(
+                rule=rule,
+                values=raw,
+                output=pc.take(checked.output, indices),
+                failures=[(pc.take(mask, indices), why) for mask, why in checked.failures],
+            )
+        elif rule.dtype in NUMBERS:
+            col = _check_column(rule, raw, today)
+        else:
+            col = _check_column(rule, pc.utf8_trim_whitespace(raw), today)
         columns.append(col)
 
     row_array = pa.array(row_numbers, pa.int64())
