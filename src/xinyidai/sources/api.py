@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -19,6 +19,7 @@ from xinyidai.core.api import ApiError
 
 from . import selectors, services
 from .forms import ACCEPTED_SUFFIXES
+from .http import error_report_response
 from .models import Batch, Source
 from .serializers import BatchSerializer, BatchUploadSerializer, SourceSerializer
 
@@ -148,12 +149,4 @@ class BatchViewSet(
     )
     @action(detail=True, methods=["get"])
     def errors(self, request: Request, pk: str | None = None) -> FileResponse:
-        batch = self.get_object()
-        if not batch.error_report:
-            raise Http404
-        return FileResponse(
-            batch.error_report.open("rb"),
-            as_attachment=True,
-            filename=f"batch-{batch.pk}-errors.csv",
-            content_type="text/csv; charset=utf-8",
-        )
+        return error_report_response(self.get_object())

@@ -222,26 +222,11 @@ def _monthly_timeliness(row: QualityRow, today: dt.date) -> None:
         "due": due.isoformat(),
         "days": (today - due).days,
     }
-    if row.last_accepted is None:
-        row.timeliness = NEVER
-        row.detail = _("尚无入库批次；%(first)s数据应于%(due)s前报送，已逾期%(days)s天") % values
-    elif latest is None:
-        row.timeliness = MISSING
-        row.detail = (
-            _("已入库批次中没有现行数据；%(first)s数据应于%(due)s前报送，已逾期%(days)s天") % values
-        )
-    elif values["count"] == 1:
-        row.timeliness = LATE
-        row.detail = _("%(first)s数据应于%(due)s前报送，已逾期%(days)s天") % values
-    else:
-        row.timeliness = MISSING
-        row.detail = (
-            _(
-                "缺报%(first)s至%(last)s共%(count)s个月数据；"
-                "%(first)s数据应于%(due)s前报送，已逾期%(days)s天"
-            )
-            % values
-        )
+    gap = _(
+        "缺报%(first)s至%(last)s共%(count)s个月数据；"
+        "%(first)s数据应于%(due)s前报送，已逾期%(days)s天"
+    )
+    _classify_behind(row, values, has_current=latest is not None, gap_text=gap)
 
 
 def _yearly_timeliness(row: QualityRow, today: dt.date) -> None:
@@ -266,25 +251,30 @@ def _yearly_timeliness(row: QualityRow, today: dt.date) -> None:
         "due": due.isoformat(),
         "days": (today - due).days,
     }
+    gap = _(
+        "缺报%(first)s至%(last)s共%(count)s年数据；%(first)s数据应于%(due)s前报送，已逾期%(days)s天"
+    )
+    _classify_behind(row, values, has_current=latest is not None, gap_text=gap)
+
+
+def _classify_behind(
+    row: QualityRow, values: dict[str, object], *, has_current: bool, gap_text: str
+) -> None:
+    """Never, missing or late, for a source whose expected period has not arrived."""
     if row.last_accepted is None:
         row.timeliness = NEVER
         row.detail = _("尚无入库批次；%(first)s数据应于%(due)s前报送，已逾期%(days)s天") % values
-    elif latest is None:
+    elif not has_current:
         row.timeliness = MISSING
         row.detail = (
             _("已入库批次中没有现行数据；%(first)s数据应于%(due)s前报送，已逾期%(days)s天") % values
         )
-    elif expected - latest == 1:
+    elif values["count"] == 1:
         row.timeliness = LATE
         row.detail = _("%(first)s数据应于%(due)s前报送，已逾期%(days)s天") % values
     else:
         row.timeliness = MISSING
-        row.detail = (
-            _(
-                "缺报%(first)s至%(last)s共%(count)s年数据；%(first)s数据应于%(due)s前报送，已逾期%(days)s天"
-            )
-            % values
-        )
+        row.detail = gap_text % values
 
 
 def _event_timeliness(row: QualityRow, today: dt.date) -> None:

@@ -25,6 +25,7 @@ from xinyidai.accounts.permissions import current_membership, require_persona
 
 from . import selectors, services
 from .forms import SourceColumnFormSet, SourceForm, UploadForm
+from .http import error_report_response
 from .models import Batch, Source
 
 PROVIDER_OR_OPERATOR = (Organization.Kind.DATA_PROVIDER, Organization.Kind.PLATFORM)
@@ -124,15 +125,7 @@ def batch_progress(request: HttpRequest, pk: int) -> JsonResponse:
 
 @require_persona(kinds=PROVIDER_OR_OPERATOR)
 def batch_errors(request: HttpRequest, pk: int) -> FileResponse:
-    batch = _batch_for(request, pk)
-    if not batch.error_report:
-        raise Http404
-    return FileResponse(
-        batch.error_report.open("rb"),
-        as_attachment=True,
-        filename=f"错误报告-批次{batch.pk}-{batch.original_name}.csv",
-        content_type="text/csv; charset=utf-8",
-    )
+    return error_report_response(_batch_for(request, pk))
 
 
 @require_persona(kinds=PROVIDER_OR_OPERATOR)
