@@ -375,3 +375,21 @@ def test_months_past_retention_are_dropped_whole(providers):
     assert partitions() == ["records_tax_monthly_p202111"]
     assert list(TaxRecord.objects.values_list("period", flat=True)) == [dt.date(2021, 11, 1)]
     assert records_prune_expired(today=dt.date(2026, 11, 20)) == []
+
+
+def test_a_repeated_key_for_a_month_with_data_is_refused_even_if_unchanged(providers, loader):
+    first = deliver(providers.tax, tax_csv([f"{USCC[0]},2026-09,1,0,0,1,0"]))
+    again = deliver(
+        providers.tax,
+        tax_csv([f"{USCC[0]},2026-09,1,0,0,1,0", f"{USCC[0]},2026-09,1,0,0,1,0"]),
+    )
+    assert again.status == "rejected"
+    assert errors(again) == [
+        (
+            3,
+            "统一社会信用代码+所属期",
+            f"{USCC[0]}/2026-09-01",
+            "与第2行的主键（统一社会信用代码+所属期）重复",
+        )
+    ]
+    assert list(TaxRecord.objects.values_list("batch_id", "is_current")) == [(first.pk, True)]

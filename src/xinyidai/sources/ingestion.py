@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[dict[str, Any]], None]
 ERROR_SAMPLE_SIZE = 100
 COPY_PIECE_BYTES = 4 << 20
+STAGING = "ingest_staging"
 ERROR_HEADER = ["行号", "列", "值", "错误原因"]
 
 
@@ -87,6 +88,7 @@ class _Table:
         self.period = spec.period_column
         # Codes, numbers and dates never hold a comma, quote or line break once validated:
         # such tables are sent unquoted, which PostgreSQL parses faster.
+        self.spec_columns = [c.name for c in spec.columns]
         self.plain = all(c.dtype not in (Dtype.STRING, Dtype.TEXT) for c in spec.columns)
 
     def matches(self, left: str, right: str, columns: list[str], *, null_safe: bool) -> str:
@@ -194,6 +196,7 @@ class _PostgresLoader(_Loader):
         super().__init__(cursor, table, batch_id)
         self.partitions: dict[dt.date, str] = {}
         self.fresh: dict[dt.date, str] = {}
+        self.staged = False
         if table.period:
             self.merge_periods = set()
 
@@ -222,8 +225,12 @@ class _PostgresLoader(_Loader):
     def _write(self, part: _Part) -> None:
         columns, data = part.payload
         target = self.table.name if part.month is None else self._target(part.month)
+        if target == self.table.name:
+            # Rows for keys that may already exist wait in a temporary table and are merged
+            # set-based at the end: only new and changed rows ever reach the record table.
+            target = self._staging()
         names = ", ".join(_quote(c) for c in columns)
-        freeze = ", FREEZE" if target != self.table.name else ""
+        freeze = ", FREEZE" if target != STAGING else ""
         with connection.wrap_database_errors:
             self.cursor.copy_expert(
                 f"COPY {_quote(target)} ({names}) FROM STDIN WITH (FORMAT csv{freeze})",
@@ -231,6 +238,57 @@ class _PostgresLoader(_Loader):
                 # Large pieces: each read takes the GIL from the reader thread.
                 size=COPY_PIECE_BYTES,
             )
+
+    def _staging(self) -> str:
+        if not self.staged:
+            self.cursor.execute(
+                f"CREATE TEMPORARY TABLE {STAGING} (LIKE {_quote(self.table.name)}"
+                " INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
+            self.staged = True
+        return STAGING
+
+    def merge(self) -> tuple[int, int]:
+        """Merge the staged rows: drop the unchanged, supersede the changed, insert the rest."""
+        if not self.staged:
+            return 0, 0
+        t = self.table
+        name = _quote(t.name)
+        keys = ", ".join(_quote(c) for c in t.key)
+        self.cursor.execute(f"ANALYZE {STAGING}")
+        # A key twice in the file, even twice unchanged, rejects the batch.
+        self.cursor.execute(
+            f"SELECT 1 FROM {STAGING} GROUP BY {keys} HAVING COUNT(*) > 1 LIMIT 1"  # noqa: S608
+        )
+        if self.cursor.fetchone() is not None:
+            raise IntegrityError("duplicate natural key in the delivered file")
+        where_period, params = "", []
+        if self.merge_periods is not None and t.period:
+            where_period = f" AND o.{_quote(t.period)} = ANY(%s)"
+            params = [sorted(self.merge_periods)]
+        self.cursor.execute(
+            f"DELETE FROM {STAGING} AS n USING {name} AS o"  # noqa: S608
+            f" WHERE o.is_current{where_period}"
+            f" AND {t.matches('o', 'n', t.key, null_safe=False)}"
+            f" AND {t.matches('o', 'n', t.values, null_safe=True)}",
+            params,
+        )
+        unchanged = self.cursor.rowcount
+        self.cursor.execute(
+            f"UPDATE {name} AS o SET is_current = false, superseded_by_id = %s"  # noqa: S608
+            f" FROM {STAGING} AS n WHERE o.is_current{where_period}"
+            f" AND {t.matches('o', 'n', t.key, null_safe=False)}",
+            [self.batch_id, *params],
+        )
+        corrected = self.cursor.rowcount
+        columns = ", ".join(_quote(c) for c in [*t.spec_columns, "row_number", "batch_id"])
+        self.cursor.execute(
+            f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {STAGING}"  # noqa: S608
+        )
+        # ON COMMIT DROP covers a transaction of our own; inside a caller's, drop it now.
+        self.cursor.execute(f"DROP TABLE {STAGING}")
+        self.staged = False
+        return unchanged, corrected
 
     def _target(self, month: dt.date) -> str:
         if month in self.partitions:
