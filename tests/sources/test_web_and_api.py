@@ -250,3 +250,15 @@ def test_only_the_operator_edits_the_catalogue(client, providers):
     login(client, providers.editor)
     assert client.get("/data/sources/tax_monthly/edit/").status_code == 403
     assert client.get("/data/quality/").status_code == 403
+
+
+def test_staff_see_the_catalogue_and_batches_in_the_admin_read_only(client, providers):
+    batch = deliver(providers.tax, tax_csv([f"{USCC[0]},2026-09,1,0,0,1,0"]))
+    providers.operator.is_staff = providers.operator.is_superuser = True
+    providers.operator.save()
+    login(client, providers.operator)
+    assert client.get("/django-admin/sources/source/tax_monthly/change/").status_code == 200
+    assert client.get("/django-admin/sources/batch/").status_code == 200
+    assert client.get(f"/django-admin/sources/batch/{batch.pk}/change/").status_code == 200
+    assert client.get("/django-admin/sources/batch/add/").status_code == 403
+    assert client.get("/django-admin/sources/source/add/").status_code == 403
