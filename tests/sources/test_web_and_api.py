@@ -262,3 +262,13 @@ def test_staff_see_the_catalogue_and_batches_in_the_admin_read_only(client, prov
     assert client.get(f"/django-admin/sources/batch/{batch.pk}/change/").status_code == 200
     assert client.get("/django-admin/sources/batch/add/").status_code == 403
     assert client.get("/django-admin/sources/source/add/").status_code == 403
+
+
+def test_the_workspace_shows_the_latest_batches_of_the_department(client, providers):
+    mine = deliver(providers.tax, tax_csv([f"{USCC[0]},2026-09,1,0,0,1,0"]))
+    theirs = deliver(providers.other_tax, tax_csv([f"{USCC[1]},2026-09,1,0,0,1,0"]))
+    login(client, providers.taxi)
+    page = client.get("/workspace/").content.decode()
+    assert "最近报送批次" in page
+    assert f"/data/batches/{mine.pk}/" in page
+    assert f"/data/batches/{theirs.pk}/" not in page

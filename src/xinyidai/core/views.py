@@ -17,12 +17,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
     """The persona's landing page: what its organization kind works on."""
+    from xinyidai.sources.selectors import batches_visible_to, is_operator
+
     membership = request.membership  # type: ignore[attr-defined]
+    membership = membership if membership else None
     enterprise = None
     if membership and membership.organization.kind == "enterprise":
         enterprise = getattr(membership.organization, "enterprise", None)
+    batches = None
+    if membership and (membership.organization.kind == "data_provider" or is_operator(membership)):
+        batches = list(batches_visible_to(membership)[:5])
     return render(
         request,
         "core/workspace.html",
-        {"membership": membership if membership else None, "enterprise": enterprise},
+        {
+            "membership": membership,
+            "enterprise": enterprise,
+            "batches": batches,
+            "is_operator": is_operator(membership),
+        },
     )
