@@ -25,7 +25,9 @@ Missing data: a source absent from the mapping or delivered as an empty frame gi
 its features, and its coverage (monthly: ``*_coverage_12m``; events: ``*_available``) is 0.
 For an enterprise without any month in the last 12, the arrears counts of that source are NaN.
 Window means are nan-aware over the months present and need at least two thirds of the window
-(2 of 3, 4 of 6, 8 of 12 months); ratios with a non-positive denominator are NaN.
+(2 of 3, 4 of 6, 8 of 12 months); ratios with a non-positive denominator are NaN. Monthly
+measures are held for the last 36 usable months: three-year trends, slopes, the largest level
+shift (``*_step_36m``) and 36-month arrears counts use them (NaN without any month in them).
 
 All features are ``float32``. :data:`FEATURE_DESCRIPTIONS` gives a short Chinese description
 of every column (in column order), :data:`CATEGORICAL_FEATURES` the integer-coded categoricals.
@@ -55,7 +57,7 @@ __all__ = [
     "build_features",
 ]
 
-FEATURE_SET_VERSION: Final[str] = "2026.11.1"
+FEATURE_SET_VERSION: Final[str] = "2026.11.2"
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -63,7 +65,7 @@ Bools = npt.NDArray[np.bool_]
 Days = npt.NDArray[np.datetime64]
 _Out = dict[str, npt.NDArray[Any]]  # feature name -> one value per enterprise
 
-_WINDOW: Final[int] = 24  # months held per measure: the last 12 and the 12 before
+_WINDOW: Final[int] = 36  # months held per measure: the last 36 (three years)
 _MONTH_DAYS: Final[float] = 365.25 / 12  # "months since" are days / average month length
 _GRADE_ORDINAL: Final[dict[str, float]] = {"A": 5.0, "B": 4.0, "M": 3.0, "C": 2.0, "D": 1.0}
 _SEVERITIES: Final[tuple[tuple[str, str], ...]] = (
@@ -94,6 +96,13 @@ _MEASURES: Final[tuple[_Measure, ...]] = (
     _Measure("water", "utilities_monthly", "consumption", "用水量", "water"),
 )
 
+# Measures with the long-window features (trend_36m, slope_12m, step_36m). The housing-fund
+# headcount follows the social-insurance headcount and has none (its features all read
+# "缺少住房公积金缴存数据" when the source is missing, see risk_models.explain).
+_LONG_MEASURES: Final[frozenset[str]] = frozenset(
+    m.prefix for m in _MEASURES if m.prefix != "hf_contributors"
+)
+
 # Monthly sources: (feature prefix, source code, Chinese name).
 _MONTHLY: Final[tuple[tuple[str, str, str], ...]] = (
     ("tax", "tax_monthly", "纳税"),
@@ -122,6 +131,10 @@ def _describe() -> dict[str, str]:
         d[f"{p}_yoy_12m"] = f"近12个月{label}较上一个12个月的同比增长率"
         d[f"{p}_cv_12m"] = f"近12个月{label}的波动程度（变异系数）"
         d[f"{p}_same_month_change"] = f"最近一个月{label}较上年同月的变化率（剔除季节因素）"
+        if p in _LONG_MEASURES:
+            d[f"{p}_trend_36m"] = f"近12个月{label}均值较36个月前那12个月均值的变化率"
+            d[f"{p}_slope_12m"] = f"近12个月{label}的最小二乘月斜率（除以均值）"
+            d[f"{p}_step_36m"] = f"近36个月{label}最显著的一次水平跳变（对数，跳变后减跳变前）"
     for prefix, _, name in _MONTHLY:
         d[f"{prefix}_coverage_12m"] = f"近12个月有{name}数据的月份占比"
     d["tax_arrears_latest"] = "最近一个月的欠税余额（元）"
@@ -129,6 +142,16 @@ def _describe() -> dict[str, str]:
     d["si_arrears_months_latest"] = "最近一个月的社保欠缴月数"
     d["si_arrears_months_max_12m"] = "近12个月社保欠缴月数的最大值"
     d["utilities_arrears_months_12m"] = "近12个月有水电气欠费的月数"
+    d["tax_arrears_months_36m"] = "近36个月有欠税的月数"
+    d["tax_arrears_max_to_tax_36m"] = "近36个月最高欠税余额与月均实缴税额之比"
+    d["si_arrears_months_max_36m"] = "近36个月社保欠缴月数的最大值"
+    d["utilities_arrears_months_36m"] = "近36个月有水电气欠费的月数"
+    d["declared_sales_zero_months_36m"] = "近36个月申报销售收入为零的月数"
+    d["tax_paid_to_sales_12m"] = "近12个月实缴税额与申报销售收入之比"
+    d["cit_to_sales_36m"] = "近36个月实缴企业所得税与申报销售收入之比（反映利润率）"
+    d["si_headcount_to_employees"] = "近3个月社保参保人数均值与从业人数之比"
+    d["hf_to_si_headcount"] = "近3个月公积金缴存人数与社保参保人数之比"
+    d["electricity_per_employee_12m"] = "近12个月月均用电量与从业人数之比"
     for sev, label in _SEVERITIES:
         d[f"penalty_{sev}_count_12m"] = f"近12个月{label}行政处罚次数"
         d[f"penalty_{sev}_count_36m"] = f"近36个月{label}行政处罚次数"
@@ -143,6 +166,10 @@ def _describe() -> dict[str, str]:
     d["serious_dishonesty_listed"] = "当前是否在严重失信主体名单中"
     d["red_list_valid_count"] = "当前有效的红名单与荣誉数量"
     d["tax_credit_grade"] = "最近一次已发布的纳税信用等级（A=5，B=4，M=3，C=2，D=1）"
+    d["tax_credit_grade_mean"] = "近三年已发布纳税信用等级的平均值（A=5…D=1，M级不计）"
+    d["dishonest_debtor_count_36m"] = "近36个月被列为失信被执行人的次数"
+    d["abnormal_operation_count_36m"] = "近36个月被列入经营异常名录的次数"
+    d["serious_dishonesty_count_36m"] = "近36个月被列入严重失信主体名单的次数"
     for code, name in _EVENT_SOURCES:
         d[f"{code}_available"] = f"是否已接入{name}数据"
     d["age_years"] = "企业成立年限（年）"
@@ -225,6 +252,79 @@ def _window_mean(matrix: Floats, start: int, stop: int) -> Floats:
     return result
 
 
+def _share(numerator: Floats, denominator: Floats) -> Floats:
+    """numerator / denominator, NaN where the denominator is not positive (or NaN)."""
+    ok = denominator > 0
+    result: Floats = np.full(numerator.shape, np.nan)
+    np.divide(numerator, denominator, out=result, where=ok)
+    return result
+
+
+def _window_sum(matrix: Floats, start: int, stop: int) -> Floats:
+    """Nan-aware sum of columns start:stop, NaN for a row without any month present."""
+    block = matrix[:, start:stop]
+    present = ~np.isnan(block)
+    total: Floats = np.where(present, block, 0.0).sum(axis=1)
+    return np.where(present.any(axis=1), total, np.nan)
+
+
+def _slope(block: Floats) -> Floats:
+    """Least-squares slope per month over the columns, divided by the mean of the values.
+
+    Nan-aware over the months present; NaN unless 2/3 of the months are present and the mean
+    is positive.
+    """
+    present = ~np.isnan(block)
+    count = present.sum(axis=1)
+    safe = np.maximum(count, 1)
+    t = np.broadcast_to(np.arange(block.shape[1], dtype=np.float64), block.shape)
+    values = np.where(present, block, 0.0)
+    mean_t = np.where(present, t, 0.0).sum(axis=1) / safe
+    mean_x = values.sum(axis=1) / safe
+    dt_ = np.where(present, t - mean_t[:, None], 0.0)
+    covariance = (dt_ * (values - mean_x[:, None])).sum(axis=1)
+    variance = (dt_**2).sum(axis=1)
+    ok = (count >= math.ceil(block.shape[1] * 2 / 3)) & (mean_x > 0) & (variance > 0)
+    result: Floats = np.full(block.shape[0], np.nan)
+    result[ok] = covariance[ok] / variance[ok] / mean_x[ok]
+    return result
+
+
+_STEP_MIN_MONTHS: Final[int] = 3
+
+
+def _largest_step(block: Floats) -> Floats:
+    """The most significant level shift of log(values) (positive values only).
+
+    For every split of the months into "before" and "after" (at least three months present on
+    each side), the difference of the mean logs after minus before, weighted like a t statistic
+    by ``sqrt(nb * na / (nb + na))``; the difference at the split with the largest weighted
+    absolute value is returned (NaN when no split qualifies).
+    """
+    present = ~np.isnan(block) & (np.nan_to_num(block) > 0)
+    logs = np.where(present, np.log(np.where(present, block, 1.0)), 0.0)
+    n, width = block.shape
+    sums = np.zeros((n, width + 1))
+    counts = np.zeros((n, width + 1))
+    np.cumsum(logs, axis=1, out=sums[:, 1:])
+    np.cumsum(present, axis=1, out=counts[:, 1:])
+    before_n, before_s = counts[:, 1:width], sums[:, 1:width]
+    after_n = counts[:, width : width + 1] - before_n
+    after_s = sums[:, width : width + 1] - before_s
+    ok = (before_n >= _STEP_MIN_MONTHS) & (after_n >= _STEP_MIN_MONTHS)
+    difference = np.divide(after_s, after_n, out=np.zeros_like(after_s), where=ok) - np.divide(
+        before_s, before_n, out=np.zeros_like(before_s), where=ok
+    )
+    weight = np.sqrt(
+        np.divide(before_n * after_n, before_n + after_n, out=np.zeros_like(before_n), where=ok)
+    )
+    score = np.where(ok, np.abs(difference) * weight, -1.0)
+    best = np.argmax(score, axis=1)
+    rows = np.arange(n)
+    result: Floats = np.where(ok[rows, best], difference[rows, best], np.nan)
+    return result
+
+
 def _coefficient_of_variation(block: Floats) -> Floats:
     present = ~np.isnan(block)
     count = present.sum(axis=1)
@@ -265,15 +365,25 @@ class _Dense:
         return mask[self.positions]
 
     @cached_property
-    def seen(self) -> Bools:
-        """Whether each of the last 12 months has a row (n x 12)."""
+    def seen_all(self) -> Bools:
+        """Whether each month of the window has a row (n x _WINDOW)."""
         grid: Bools = np.zeros((self.n, _WINDOW), dtype=bool)
         grid[self.rows, self.cols] = True
-        return grid[:, _WINDOW - 12 :]
+        return grid
+
+    @property
+    def seen(self) -> Bools:
+        """Whether each of the last 12 months has a row (n x 12)."""
+        return self.seen_all[:, _WINDOW - 12 :]
 
     def counted(self, values: npt.NDArray[Any]) -> Floats:
         """Values of enterprises with a month in the last 12; NaN for the others."""
         result: Floats = np.where(self.seen.any(axis=1), values.astype(np.float64), np.nan)
+        return result
+
+    def counted_all(self, values: npt.NDArray[Any]) -> Floats:
+        """Values of enterprises with a month in the window; NaN for the others."""
+        result: Floats = np.where(self.seen_all.any(axis=1), values.astype(np.float64), np.nan)
         return result
 
     def matrix(self, values: Floats, *, reduce_max: bool = False) -> Floats:
@@ -329,19 +439,34 @@ def _months_since_last(rows: Ints, days: Days, n: int, as_of: dt.date) -> Floats
 # --------------------------------------------------------------------------- blocks
 
 
+_MEASURE_WINDOWS: Final[tuple[str, ...]] = (
+    "mean_3m",
+    "trend_3m",
+    "trend_6m",
+    "yoy_12m",
+    "cv_12m",
+    "same_month_change",
+)
+_LONG_WINDOWS: Final[tuple[str, ...]] = ("trend_36m", "slope_12m", "step_36m")
+
+
 def _monthly_features(
-    sources: Mapping[str, pd.DataFrame], index: pd.Index, as_of: dt.date, out: _Out
+    sources: Mapping[str, pd.DataFrame],
+    index: pd.Index,
+    as_of: dt.date,
+    employees: Floats,
+    out: _Out,
 ) -> None:
     n = len(index)
+    matrices: dict[str, Floats] = {}
     last_month = (as_of.year - 1970) * 12 + as_of.month - 2  # the month before as_of's month
     dense = {code: _dense(_present(sources, code), index, last_month) for _, code, _ in _MONTHLY}
     w = _WINDOW
     for m in _MEASURES:
         grid = dense[m.source]
         if grid is None:
-            for name in ("mean_3m", "trend_3m", "trend_6m", "yoy_12m", "cv_12m"):
+            for name in _MEASURE_WINDOWS + (_LONG_WINDOWS if m.prefix in _LONG_MEASURES else ()):
                 out[f"{m.prefix}_{name}"] = _nan(n)
-            out[f"{m.prefix}_same_month_change"] = _nan(n)
             continue
         if m.column == "tax_paid":
             values = grid.values("vat_paid") + grid.values("cit_paid")
@@ -365,6 +490,12 @@ def _monthly_features(
         )
         out[f"{m.prefix}_cv_12m"] = _coefficient_of_variation(x[:, w - 12 :])
         out[f"{m.prefix}_same_month_change"] = _ratio(x[:, w - 1], x[:, w - 13])
+        matrices[m.prefix] = x
+        if m.prefix not in _LONG_MEASURES:
+            continue
+        out[f"{m.prefix}_trend_36m"] = _ratio(_window_mean(x, w - 12, w), _window_mean(x, 0, 12))
+        out[f"{m.prefix}_slope_12m"] = _slope(x[:, w - 12 :])
+        out[f"{m.prefix}_step_36m"] = _largest_step(x)
 
     for prefix, code, _ in _MONTHLY:
         grid = dense[code]
@@ -372,25 +503,64 @@ def _monthly_features(
 
     tax = dense["tax_monthly"]
     if tax is not None:
-        arrears = tax.matrix(tax.values("arrears_amount"))[:, w - 12 :]
+        arrears_all = tax.matrix(tax.values("arrears_amount"))
+        arrears = arrears_all[:, w - 12 :]
         out["tax_arrears_latest"] = _latest(arrears, tax.seen)
         out["tax_arrears_months_12m"] = tax.counted((arrears > 0).sum(axis=1))
+        out["tax_arrears_months_36m"] = tax.counted_all((arrears_all > 0).sum(axis=1))
+        largest = np.where(np.isnan(arrears_all), -np.inf, arrears_all).max(axis=1)
+        monthly_tax = _window_mean(matrices["tax_paid"], 0, w)
+        out["tax_arrears_max_to_tax_36m"] = _share(tax.counted_all(largest), monthly_tax)
+        sales = matrices["declared_sales"]
+        out["declared_sales_zero_months_36m"] = tax.counted_all((sales == 0).sum(axis=1))
+        out["tax_paid_to_sales_12m"] = _share(
+            _window_sum(matrices["tax_paid"], w - 12, w), _window_sum(sales, w - 12, w)
+        )
+        cit = tax.matrix(tax.values("cit_paid"))
+        out["cit_to_sales_36m"] = _share(_window_sum(cit, 0, w), _window_sum(sales, 0, w))
     else:
-        out["tax_arrears_latest"] = out["tax_arrears_months_12m"] = _nan(n)
+        for name in (
+            "tax_arrears_latest",
+            "tax_arrears_months_12m",
+            "tax_arrears_months_36m",
+            "tax_arrears_max_to_tax_36m",
+            "declared_sales_zero_months_36m",
+            "tax_paid_to_sales_12m",
+            "cit_to_sales_36m",
+        ):
+            out[name] = _nan(n)
     si = dense["social_insurance_monthly"]
     if si is not None:
-        months_owed = si.matrix(si.values("arrears_months"))[:, w - 12 :]
+        months_owed_all = si.matrix(si.values("arrears_months"))
+        months_owed = months_owed_all[:, w - 12 :]
         out["si_arrears_months_latest"] = _latest(months_owed, si.seen)
         maximum = np.where(np.isnan(months_owed), -np.inf, months_owed).max(axis=1)
         out["si_arrears_months_max_12m"] = si.counted(maximum)
+        maximum = np.where(np.isnan(months_owed_all), -np.inf, months_owed_all).max(axis=1)
+        out["si_arrears_months_max_36m"] = si.counted_all(maximum)
     else:
-        out["si_arrears_months_latest"] = out["si_arrears_months_max_12m"] = _nan(n)
+        for name in (
+            "si_arrears_months_latest",
+            "si_arrears_months_max_12m",
+            "si_arrears_months_max_36m",
+        ):
+            out[name] = _nan(n)
     utilities = dense["utilities_monthly"]
     if utilities is not None:
         owed = utilities.matrix(utilities.values("arrears_amount"), reduce_max=True)
         out["utilities_arrears_months_12m"] = utilities.counted((owed[:, w - 12 :] > 0).sum(axis=1))
+        out["utilities_arrears_months_36m"] = utilities.counted_all((owed > 0).sum(axis=1))
     else:
-        out["utilities_arrears_months_12m"] = _nan(n)
+        out["utilities_arrears_months_12m"] = out["utilities_arrears_months_36m"] = _nan(n)
+
+    # Levels relative to the size of the firm (registry headcount).
+    headcount = out["si_headcount_mean_3m"]
+    out["si_headcount_to_employees"] = _share(headcount, employees)
+    out["hf_to_si_headcount"] = _share(out["hf_contributors_mean_3m"], headcount)
+    electricity = matrices.get("electricity")
+    out["electricity_per_employee_12m"] = (
+        _nan(n) if electricity is None else _share(_window_mean(electricity, w - 12, w), employees)
+    )
 
 
 def _penalty_features(
@@ -438,8 +608,9 @@ def _public_credit_features(
 ) -> None:
     n = len(index)
     debtors = _listed(_present(sources, "dishonest_debtor"), index, as_of)
+    since_36 = _months_back(as_of, 36)
     if debtors is None:
-        for name in ("listed", "amount_owed"):
+        for name in ("listed", "amount_owed", "count_36m"):
             out[f"dishonest_debtor_{name}"] = _nan(n)
         out["has_dishonest_debtor"] = out["months_since_dishonest_debtor"] = _nan(n)
     else:
@@ -451,11 +622,14 @@ def _public_credit_features(
         )
         out["has_dishonest_debtor"] = (np.bincount(rows, minlength=n) > 0) * 1.0
         out["months_since_dishonest_debtor"] = _months_since_last(rows, days, n, as_of)
+        out["dishonest_debtor_count_36m"] = _count(rows, days >= since_36, n)
     for code in ("abnormal_operation", "serious_dishonesty"):
         listed = _listed(_present(sources, code), index, as_of)
-        out[f"{code}_listed"] = (
-            _nan(n) if listed is None else (_count(listed[1], listed[3], n) > 0) * 1.0
-        )
+        if listed is None:
+            out[f"{code}_listed"] = out[f"{code}_count_36m"] = _nan(n)
+        else:
+            out[f"{code}_listed"] = (_count(listed[1], listed[3], n) > 0) * 1.0
+            out[f"{code}_count_36m"] = _count(listed[1], listed[2] >= since_36, n)
 
     honours = _events(_present(sources, "red_list"), index, "awarded_on", as_of)
     if honours is None:
@@ -467,7 +641,7 @@ def _public_credit_features(
 
     grades = _present(sources, "tax_credit_grade")
     if grades is None:
-        out["tax_credit_grade"] = _nan(n)
+        out["tax_credit_grade"] = out["tax_credit_grade_mean"] = _nan(n)
     else:
         year = _floats(grades["year"])
         # Year Y is published in April of Y+1: usable if Y+1-04-30 < as_of.
@@ -482,6 +656,13 @@ def _public_credit_features(
         values = _nan(n)
         values[latest["row"].to_numpy(dtype=np.int64)] = latest["grade"].to_numpy(np.float64)
         out["tax_credit_grade"] = values
+        # The mean over the last three usable years, M (new or without revenue) left out.
+        graded = table[(table["year"] >= usable_year - 2) & (table["grade"] != _GRADE_ORDINAL["M"])]
+        graded = graded.dropna(subset=["grade"])
+        rows_g = graded["row"].to_numpy(dtype=np.int64)
+        total = np.bincount(rows_g, weights=graded["grade"].to_numpy(np.float64), minlength=n)
+        graded_count: Floats = np.bincount(rows_g, minlength=n).astype(np.float64)
+        out["tax_credit_grade_mean"] = _share(total.astype(np.float64), graded_count)
 
     for code, _ in _EVENT_SOURCES:
         out[f"{code}_available"] = np.full(n, 0.0 if _present(sources, code) is None else 1.0)
@@ -578,7 +759,7 @@ def build_features(
     if not index.is_unique:
         raise ValueError("enterprises.uscc must be unique")
     out: _Out = {}
-    _monthly_features(sources, index, as_of, out)
+    _monthly_features(sources, index, as_of, _floats(enterprises["employees"]), out)
     _penalty_features(_present(sources, "admin_penalty"), index, as_of, out)
     _public_credit_features(sources, index, as_of, out)
     _registry_features(sources, enterprises, index, as_of, out)

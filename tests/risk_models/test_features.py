@@ -40,7 +40,7 @@ def city_features(city: SynthCity) -> pd.DataFrame:
 def test_shape_index_and_descriptions(city: SynthCity, city_features: pd.DataFrame) -> None:
     features = city_features
     assert isinstance(FEATURE_SET_VERSION, str)
-    assert FEATURE_SET_VERSION == "2026.11.1"
+    assert FEATURE_SET_VERSION == "2026.11.2"
     assert len(features) == len(city.enterprises)
     assert features.index.tolist() == city.enterprises["uscc"].tolist()
     assert features.index.name == "uscc"
@@ -193,6 +193,7 @@ def _tax_frame() -> pd.DataFrame:
     arrears = [0.0] * 24
     arrears[15] = arrears[16] = 500.0  # 2025-06, 2025-07
     arrears[23] = 70.0  # 2026-02
+    arrears[2] = 40.0  # 2024-05: in the 36 months, not in the 12
     a = pd.DataFrame(
         {
             "uscc": "E_A",
@@ -371,6 +372,78 @@ def test_arrears(hand: pd.DataFrame) -> None:
     assert a["tax_arrears_latest"] == pytest.approx(70.0)
     assert a["utilities_arrears_months_12m"] == 3.0  # April, May, June 2025
     assert np.isnan(hand.loc["E_B", "utilities_arrears_months_12m"])  # no utility data
+
+
+def test_long_window_and_relative_features(hand: pd.DataFrame) -> None:
+    a, b, c = hand.loc["E_A"], hand.loc["E_B"], hand.loc["E_C"]
+    assert a["tax_arrears_months_36m"] == 4.0
+    assert b["tax_arrears_months_36m"] == 0.0
+    assert np.isnan(c["tax_arrears_months_36m"])
+    # Largest arrears 500 over 3450 / 24 months of tax paid.
+    assert a["tax_arrears_max_to_tax_36m"] == pytest.approx(500.0 / (3450.0 / 24), rel=1e-6)
+    assert a["utilities_arrears_months_36m"] == 3.0
+    assert a["declared_sales_zero_months_36m"] == 0.0
+    assert a["tax_paid_to_sales_12m"] == pytest.approx(0.1)
+    assert a["cit_to_sales_36m"] == pytest.approx(0.03)
+    assert b["cit_to_sales_36m"] == 0.0
+    assert np.isnan(a["tax_paid_trend_36m"])  # nothing in 2023-03 .. 2024-02
+    # Last 12 months 150 x 9, 300 x 3: slope 2025 / 143 a month, mean 187.5.
+    assert a["tax_paid_slope_12m"] == pytest.approx(2025.0 / 143.0 / 187.5, rel=1e-6)
+    # Levels 100 x 12, 150 x 9, 300 x 3: the most significant split is before the last three.
+    step = np.log(300.0) - (12 * np.log(100.0) + 9 * np.log(150.0)) / 21
+    assert a["tax_paid_step_36m"] == pytest.approx(step, rel=1e-6)
+    assert b["tax_paid_step_36m"] == pytest.approx(0.0, abs=1e-6)  # 6 equal months: no shift
+    assert a["electricity_slope_12m"] == 0.0
+    assert a["electricity_per_employee_12m"] == pytest.approx(10.0)
+    assert np.isnan(b["electricity_per_employee_12m"])
+    assert np.isnan(a["si_headcount_to_employees"])  # no social insurance source
+    assert a["tax_credit_grade_mean"] == pytest.approx(4.5)  # 2023 B, 2024 A
+    assert np.isnan(b["tax_credit_grade_mean"])  # M only
+    assert a["dishonest_debtor_count_36m"] == 1.0
+    assert c["dishonest_debtor_count_36m"] == 1.0  # the case listed after as_of ignored
+    assert np.isnan(a["abnormal_operation_count_36m"])  # not delivered
+    later = build_features(_hand_sources(), _enterprises(), dt.date(2026, 5, 1))
+    assert later.loc["E_A", "tax_credit_grade_mean"] == pytest.approx(10.0 / 3)
+
+
+def test_three_year_trend_and_headcount_ratios() -> None:
+    periods = _months("2023-03-01", 36)  # 2023-03 .. 2026-02, the whole window at AS_OF
+    sales = [100.0] * 12 + [150.0] * 12 + [200.0] * 12
+    tax = pd.DataFrame(
+        {
+            "uscc": "E_A",
+            "period": periods,
+            "vat_paid": 1.0,
+            "cit_paid": 0.0,
+            "other_tax_paid": 0.0,
+            "declared_sales": sales,
+            "arrears_amount": 0.0,
+        }
+    )
+    si = pd.DataFrame(
+        {
+            "uscc": "E_C",
+            "period": periods[-3:],
+            "insured_headcount": [100, 150, 200],
+            "amount_paid": 1.0,
+            "arrears_months": [0, 2, 0],
+        }
+    )
+    hf = pd.DataFrame(
+        {"uscc": "E_C", "period": periods[-3:], "contributors": 30, "amount_paid": 1.0}
+    )
+    sources = {"tax_monthly": tax, "social_insurance_monthly": si, "housing_fund_monthly": hf}
+    features = build_features(sources, _enterprises(), AS_OF)
+    a, c = features.loc["E_A"], features.loc["E_C"]
+    assert a["declared_sales_trend_36m"] == pytest.approx(1.0)  # 200 vs 100
+    # Mean logs: the split after the first 12 months (weight sqrt(12 * 24 / 36)) beats the
+    # one after 24 (same weight, smaller difference).
+    step = (np.log(150.0) + np.log(200.0)) / 2 - np.log(100.0)
+    assert a["declared_sales_step_36m"] == pytest.approx(step, rel=1e-6)
+    assert c["si_headcount_to_employees"] == pytest.approx(150.0 / 300.0)
+    assert c["hf_to_si_headcount"] == pytest.approx(30.0 / 150.0)
+    assert c["si_arrears_months_max_36m"] == 2.0
+    assert np.isnan(a["si_arrears_months_max_36m"])
 
 
 def test_penalties(hand: pd.DataFrame) -> None:
