@@ -8,8 +8,11 @@ contribution matrix (one argsort); only the few selected reasons are formatted o
 
 :func:`reason_text` turns one feature value into a sentence that cites the enterprise's own
 figure, e.g. "近12个月纳税额同比下降35%", "近12个月有4个月欠税", "22个月前受到严重行政处罚",
-"被列为失信被执行人", "纳税信用等级为C级", "近12个月仅有5个月社保缴纳数据". A missing value of
-a monthly measure says which data are missing ("缺少住房公积金缴存数据") rather than guessing.
+"被列为失信被执行人", "纳税信用等级为C级", "近12个月仅有5个月社保缴纳数据", and for the
+three-year features "近一年纳税额较两年前下降40%", "近12个月用电量平均每月下降3%",
+"近三年社保参保人数出现一次下降约45%的断崖", "近12个月税负率为1.2%",
+"近36个月被列为失信被执行人2次". A missing value of a monthly measure (or of a ratio built on
+one) says which data are missing ("缺少住房公积金缴存数据") rather than guessing.
 The sentence is built from the feature name's pattern; unknown features fall back to their
 Chinese description and value.
 """
@@ -84,12 +87,21 @@ _LOGGED_AMOUNTS: Final[dict[str, str]] = {
     "log_registered_capital": "注册资本",
 }
 _GRADES: Final[dict[int, str]] = {5: "A", 4: "B", 3: "M", 2: "C", 1: "D"}
+# The three-year mean grade leaves M out: it is read against A, B, C and D only.
+_RANKED_GRADES: Final[tuple[tuple[float, str], ...]] = (
+    (5.0, "A"),
+    (4.0, "B"),
+    (2.0, "C"),
+    (1.0, "D"),
+)
+# A level shift (``*_step_36m``) of at least this relative size is a "断崖" (down) or "跃升" (up).
+_STEP_SHARP: Final[float] = 0.3
 _SIZES: Final[dict[int, str]] = {1: "微型", 2: "小型", 3: "中型", 4: "大型"}
 _SECTIONS: Final[str] = "ABCDEFGHIJKLMNOPQRST"
 
 _MEASURE_PATTERN: Final[re.Pattern[str]] = re.compile(
     r"^(?P<prefix>" + "|".join(_MEASURES) + r")_(?P<kind>mean_3m|trend_3m|trend_6m|yoy_12m|"
-    r"same_month_change|cv_12m)$"
+    r"same_month_change|cv_12m|trend_36m|slope_12m|step_36m)$"
 )
 _PENALTY_PATTERN: Final[re.Pattern[str]] = re.compile(
     r"^(?:penalty_(?P<sev1>minor|major|serious)_count_(?P<window>12|36)m"
@@ -126,6 +138,13 @@ def _amount(value: float, unit: str = "元") -> str:
     return f"{_number(round(value))}{unit}"
 
 
+def _share(value: float) -> str:
+    """A ratio as a percentage: "1.2%" (one decimal below 10%, two below 0.1%), "35%"."""
+    percent = value * 100
+    digits = 0 if abs(percent) >= 9.95 else 1 if abs(percent) >= 0.095 else 2
+    return f"{_number(round(percent, digits))}%"
+
+
 def _months(value: float) -> int:
     return round(value)
 
@@ -151,8 +170,29 @@ def _measure_text(prefix: str, kind: str, value: float) -> str:
         return f"近12个月{subject}同比{_percent(value)}"
     if kind == "same_month_change":
         return f"最近一个月{subject}较上年同月{_percent(value)}"
+    if kind == "trend_36m":  # the last 12 of 36 months against the first 12
+        return f"近一年{subject}较两年前{_percent(value)}"
+    if kind == "slope_12m":  # least-squares slope per month over the mean
+        rate = _share(abs(value))
+        if rate == "0%":
+            return f"近12个月{subject}基本平稳"
+        return f"近12个月{subject}平均每月{'下降' if value < 0 else '增长'}{rate}"
+    if kind == "step_36m":  # mean log after the shift minus mean log before
+        return _step_text(subject, value)
     # cv_12m
     return f"近12个月{subject}月度波动系数为{value:.2f}"
+
+
+def _step_text(subject: str, log_shift: float) -> str:
+    # The level after over the level before, minus 1 (capped: exp overflows past ~709).
+    change = math.expm1(min(log_shift, 700.0))
+    rounded = round(abs(change) * 100)
+    if rounded == 0:
+        return f"近三年{subject}没有明显的水平变化"
+    direction = "下降" if change < 0 else "增长"
+    if abs(change) >= _STEP_SHARP:
+        return f"近三年{subject}出现一次{direction}约{rounded}%的{'断崖' if change < 0 else '跃升'}"
+    return f"近三年{subject}最大的一次水平变化为{direction}约{rounded}%"
 
 
 def _penalty_text(match: re.Match[str], value: float) -> str:
@@ -212,7 +252,71 @@ def _arrears_text(feature: str, value: float) -> str | None:
         if value > 0:
             return f"近12个月有{_count(value)}个月水电气欠费"
         return "近12个月没有水电气欠费"
+    if feature == "tax_arrears_months_36m":
+        if math.isnan(value):
+            return "缺少纳税数据"
+        return f"近36个月有{_count(value)}个月欠税" if _count(value) > 0 else "近36个月没有欠税"
+    if feature == "tax_arrears_max_to_tax_36m":  # largest balance / mean monthly tax paid
+        if math.isnan(value):
+            return "缺少纳税数据"
+        if not value > 0:
+            return "近36个月没有欠税"
+        if value >= 0.995:
+            return f"近36个月欠税余额最高达到月均纳税额的{_number(round(value, 1))}倍"
+        if value < 0.005:
+            return "近36个月欠税余额最高不足月均纳税额的1%"
+        return f"近36个月欠税余额最高为月均纳税额的{round(value * 100)}%"
+    if feature == "si_arrears_months_max_36m":
+        if math.isnan(value):
+            return "缺少社保缴纳数据"
+        if _count(value) > 0:
+            return f"近36个月社保最长欠缴{_count(value)}个月"
+        return "近36个月没有社保欠缴"
+    if feature == "utilities_arrears_months_36m":
+        if math.isnan(value):
+            return "缺少水电气缴费数据"
+        if _count(value) > 0:
+            return f"近36个月有{_count(value)}个月水电气欠费"
+        return "近36个月没有水电气欠费"
     return None
+
+
+def _ratio_text(feature: str, value: float) -> str | None:
+    if feature == "declared_sales_zero_months_36m":
+        if math.isnan(value):
+            return "缺少纳税申报数据"
+        if _count(value) > 0:
+            return f"近36个月有{_count(value)}个月申报销售收入为零"
+        return "近36个月没有申报销售收入为零的月份"
+    if feature == "tax_paid_to_sales_12m":
+        if math.isnan(value):
+            return "缺少纳税申报数据"
+        return f"近12个月税负率为{_share(value)}"
+    if feature == "cit_to_sales_36m":
+        if math.isnan(value):
+            return "缺少纳税申报数据"
+        return f"近36个月企业所得税占申报销售收入的{_share(value)}"
+    if feature == "si_headcount_to_employees":
+        if math.isnan(value):
+            return "缺少社保缴纳数据"
+        return _of_headcount("近3个月社保参保人数", "从业人数", value)
+    if feature == "hf_to_si_headcount":
+        if math.isnan(value):
+            return "缺少住房公积金缴存数据"
+        return _of_headcount("近3个月公积金缴存人数", "社保参保人数", value)
+    if feature == "electricity_per_employee_12m":  # mean monthly consumption per employee
+        if math.isnan(value):
+            return "缺少用电数据"
+        figure = _number(round(value, 1)) + "千瓦时" if value < 10 else _amount(value, "千瓦时")
+        return f"近12个月人均月用电量{figure}"
+    return None
+
+
+def _of_headcount(subject: str, base: str, value: float) -> str:
+    percent = round(value * 100)
+    if percent == 0:
+        return f"{subject}不足{base}的1%" if value > 0 else f"{subject}为0"
+    return f"{subject}{'仅为' if percent < 100 else '为'}{base}的{percent}%"
 
 
 def _public_credit_text(feature: str, value: float) -> str | None:
@@ -248,10 +352,31 @@ def _public_credit_text(feature: str, value: float) -> str | None:
     if feature == "tax_credit_grade":
         grade = None if math.isnan(value) else _GRADES.get(round(value))
         return "暂无纳税信用等级" if grade is None else f"纳税信用等级为{grade}级"
+    if feature == "tax_credit_grade_mean":
+        return _mean_grade_text(value)
+    for code, (listed, data) in _LISTS.items():
+        if feature == f"{code}_count_36m":
+            if math.isnan(value):
+                return f"缺少{data}数据"
+            if _count(value) == 0:
+                return f"近36个月未{listed}"
+            return f"近36个月{listed}{_count(value)}次"
     if feature.endswith("_available") and feature[: -len("_available")] in _EVENT_DATA:
         data = _EVENT_DATA[feature[: -len("_available")]]
         return f"已接入{data}数据" if value > 0 else f"缺少{data}数据"
     return None
+
+
+def _mean_grade_text(value: float) -> str:
+    """The three-year mean ordinal (A=5, B=4, C=2, D=1; M left out) as the nearest grade."""
+    if math.isnan(value) or not 1.0 - 1e-6 <= value <= 5.0 + 1e-6:
+        return "暂无纳税信用等级"
+    distances = sorted((abs(value - ordinal), ordinal, grade) for ordinal, grade in _RANKED_GRADES)
+    (nearest, first_ordinal, first), (second_distance, second_ordinal, second) = distances[:2]
+    if second_distance - nearest < 1e-6:  # halfway between two grades: name both
+        better, worse = (first, second) if first_ordinal > second_ordinal else (second, first)
+        return f"近三年纳税信用等级平均介于{better}级与{worse}级之间"
+    return f"近三年纳税信用等级平均为{first}级左右"
 
 
 def _registry_text(feature: str, value: float) -> str | None:
@@ -289,6 +414,7 @@ def _fallback(feature: str, value: float, descriptions: Mapping[str, str]) -> st
 
 _RULES: Final[tuple[Callable[[str, float], str | None], ...]] = (
     _arrears_text,
+    _ratio_text,
     _public_credit_text,
     _registry_text,
 )

@@ -270,6 +270,142 @@ def test_reason_text(feature: str, value: float, text: str) -> None:
     assert reason_text(feature, value) == text
 
 
+# Features of the 2026.11.2 feature set: three-year histories, ratios and 36-month counts.
+LONG_MEASURES = ("tax_paid", "declared_sales", "si_headcount", "si_amount", "electricity", "water")
+NEW_FEATURES = (
+    *(f"{m}_{kind}" for m in LONG_MEASURES for kind in ("trend_36m", "slope_12m", "step_36m")),
+    "tax_arrears_months_36m",
+    "tax_arrears_max_to_tax_36m",
+    "si_arrears_months_max_36m",
+    "utilities_arrears_months_36m",
+    "declared_sales_zero_months_36m",
+    "tax_paid_to_sales_12m",
+    "cit_to_sales_36m",
+    "si_headcount_to_employees",
+    "hf_to_si_headcount",
+    "electricity_per_employee_12m",
+    "tax_credit_grade_mean",
+    "dishonest_debtor_count_36m",
+    "abnormal_operation_count_36m",
+    "serious_dishonesty_count_36m",
+)
+
+
+@pytest.mark.parametrize(
+    ("feature", "value", "text"),
+    [
+        # last 12 of 36 months against the first 12
+        ("tax_paid_trend_36m", -0.4, "近一年纳税额较两年前下降40%"),
+        ("declared_sales_trend_36m", 0.25, "近一年申报销售收入较两年前增长25%"),
+        ("si_amount_trend_36m", 0.002, "近一年社保缴费额较两年前基本持平"),
+        ("water_trend_36m", math.nan, "缺少用水数据"),
+        # least-squares slope per month over the mean
+        ("electricity_slope_12m", -0.03, "近12个月用电量平均每月下降3%"),
+        ("si_headcount_slope_12m", 0.034, "近12个月社保参保人数平均每月增长3.4%"),
+        ("tax_paid_slope_12m", -0.126, "近12个月纳税额平均每月下降13%"),
+        ("declared_sales_slope_12m", 0.00001, "近12个月申报销售收入基本平稳"),
+        ("water_slope_12m", math.nan, "缺少用水数据"),
+        # largest level shift, mean log after minus mean log before
+        ("si_headcount_step_36m", math.log(0.55), "近三年社保参保人数出现一次下降约45%的断崖"),
+        ("declared_sales_step_36m", math.log(1.6), "近三年申报销售收入出现一次增长约60%的跃升"),
+        ("electricity_step_36m", math.log(0.92), "近三年用电量最大的一次水平变化为下降约8%"),
+        ("water_step_36m", math.log(1.1), "近三年用水量最大的一次水平变化为增长约10%"),
+        ("tax_paid_step_36m", 0.0, "近三年纳税额没有明显的水平变化"),
+        ("si_amount_step_36m", math.nan, "缺少社保缴纳数据"),
+        # 36-month arrears
+        ("tax_arrears_months_36m", 7.0, "近36个月有7个月欠税"),
+        ("tax_arrears_months_36m", 0.0, "近36个月没有欠税"),
+        ("tax_arrears_months_36m", math.nan, "缺少纳税数据"),
+        ("tax_arrears_max_to_tax_36m", 2.5, "近36个月欠税余额最高达到月均纳税额的2.5倍"),
+        ("tax_arrears_max_to_tax_36m", 1.0, "近36个月欠税余额最高达到月均纳税额的1倍"),
+        ("tax_arrears_max_to_tax_36m", 0.4, "近36个月欠税余额最高为月均纳税额的40%"),
+        ("tax_arrears_max_to_tax_36m", 0.003, "近36个月欠税余额最高不足月均纳税额的1%"),
+        ("tax_arrears_max_to_tax_36m", 0.0, "近36个月没有欠税"),
+        ("tax_arrears_max_to_tax_36m", math.nan, "缺少纳税数据"),
+        ("si_arrears_months_max_36m", 5.0, "近36个月社保最长欠缴5个月"),
+        ("si_arrears_months_max_36m", 0.0, "近36个月没有社保欠缴"),
+        ("si_arrears_months_max_36m", math.nan, "缺少社保缴纳数据"),
+        ("utilities_arrears_months_36m", 3.0, "近36个月有3个月水电气欠费"),
+        ("utilities_arrears_months_36m", 0.0, "近36个月没有水电气欠费"),
+        ("utilities_arrears_months_36m", math.nan, "缺少水电气缴费数据"),
+        # declarations and tax burden
+        ("declared_sales_zero_months_36m", 5.0, "近36个月有5个月申报销售收入为零"),
+        ("declared_sales_zero_months_36m", 0.0, "近36个月没有申报销售收入为零的月份"),
+        ("declared_sales_zero_months_36m", math.nan, "缺少纳税申报数据"),
+        ("tax_paid_to_sales_12m", 0.012, "近12个月税负率为1.2%"),
+        ("tax_paid_to_sales_12m", 0.13, "近12个月税负率为13%"),
+        ("tax_paid_to_sales_12m", 0.0004, "近12个月税负率为0.04%"),
+        ("tax_paid_to_sales_12m", math.nan, "缺少纳税申报数据"),
+        ("cit_to_sales_36m", 0.003, "近36个月企业所得税占申报销售收入的0.3%"),
+        ("cit_to_sales_36m", 0.0, "近36个月企业所得税占申报销售收入的0%"),
+        ("cit_to_sales_36m", math.nan, "缺少纳税申报数据"),
+        # staffing and consumption relative to the firm
+        ("si_headcount_to_employees", 0.4, "近3个月社保参保人数仅为从业人数的40%"),
+        ("si_headcount_to_employees", 1.0, "近3个月社保参保人数为从业人数的100%"),
+        ("si_headcount_to_employees", 0.0, "近3个月社保参保人数为0"),
+        ("si_headcount_to_employees", math.nan, "缺少社保缴纳数据"),
+        ("hf_to_si_headcount", 0.2, "近3个月公积金缴存人数仅为社保参保人数的20%"),
+        ("hf_to_si_headcount", 0.004, "近3个月公积金缴存人数不足社保参保人数的1%"),
+        ("hf_to_si_headcount", math.nan, "缺少住房公积金缴存数据"),
+        ("electricity_per_employee_12m", 850.0, "近12个月人均月用电量850千瓦时"),
+        ("electricity_per_employee_12m", 23456.0, "近12个月人均月用电量2.3万千瓦时"),
+        ("electricity_per_employee_12m", 2.34, "近12个月人均月用电量2.3千瓦时"),
+        ("electricity_per_employee_12m", math.nan, "缺少用电数据"),
+        # three-year mean tax credit grade (A=5, B=4, C=2, D=1; M left out)
+        ("tax_credit_grade_mean", 2.0, "近三年纳税信用等级平均为C级左右"),
+        ("tax_credit_grade_mean", 2.5, "近三年纳税信用等级平均为C级左右"),
+        ("tax_credit_grade_mean", 11 / 3, "近三年纳税信用等级平均为B级左右"),
+        ("tax_credit_grade_mean", 5.0, "近三年纳税信用等级平均为A级左右"),
+        ("tax_credit_grade_mean", 4 / 3, "近三年纳税信用等级平均为D级左右"),
+        ("tax_credit_grade_mean", 3.0, "近三年纳税信用等级平均介于B级与C级之间"),
+        ("tax_credit_grade_mean", 4.5, "近三年纳税信用等级平均介于A级与B级之间"),
+        ("tax_credit_grade_mean", 1.5, "近三年纳税信用等级平均介于C级与D级之间"),
+        ("tax_credit_grade_mean", math.nan, "暂无纳税信用等级"),
+        ("tax_credit_grade_mean", 0.0, "暂无纳税信用等级"),
+        # listings in the last 36 months
+        ("dishonest_debtor_count_36m", 2.0, "近36个月被列为失信被执行人2次"),
+        ("dishonest_debtor_count_36m", 0.0, "近36个月未被列为失信被执行人"),
+        ("dishonest_debtor_count_36m", math.nan, "缺少失信被执行人数据"),
+        ("abnormal_operation_count_36m", 1.0, "近36个月被列入经营异常名录1次"),
+        ("abnormal_operation_count_36m", math.nan, "缺少经营异常名录数据"),
+        ("serious_dishonesty_count_36m", 3.0, "近36个月被列入严重失信主体名单3次"),
+        ("serious_dishonesty_count_36m", 0.0, "近36个月未被列入严重失信主体名单"),
+    ],
+)
+def test_reason_text_new_features(feature: str, value: float, text: str) -> None:
+    assert feature in FEATURE_NAMES
+    assert reason_text(feature, value) == text
+
+
+def test_new_features_are_listed_and_worded() -> None:
+    assert set(NEW_FEATURES) <= set(FEATURE_NAMES)
+    for feature in NEW_FEATURES:
+        for value in (0.0, 0.3, 1.0, 2.0, 7.0, -0.3, math.nan):
+            text = reason_text(feature, value)
+            assert "：" not in text, (feature, value, text)  # not the description fallback
+            assert reason_text(feature, value, {}) == text  # descriptions are not used
+
+
+def test_new_features_float32_values() -> None:
+    step = float(np.float32(math.log(0.55)))
+    assert reason_text("si_headcount_step_36m", step) == "近三年社保参保人数出现一次下降约45%的断崖"
+    assert reason_text("tax_paid_to_sales_12m", float(np.float32(0.012))) == "近12个月税负率为1.2%"
+    grade = float(np.float32(3.0))
+    assert reason_text("tax_credit_grade_mean", grade) == "近三年纳税信用等级平均介于B级与C级之间"
+    # A shift too large for exp does not raise.
+    assert reason_text("tax_paid_step_36m", 800.0).endswith("%的跃升")
+
+
+def test_new_features_on_built_features(features: pd.DataFrame) -> None:
+    # Every value the feature builder produces for the new features reads as a sentence.
+    for feature in NEW_FEATURES:
+        for value in features[feature].drop_duplicates().head(200):
+            text = reason_text(feature, float(value))
+            assert CJK.search(text), (feature, value, text)
+            assert "：" not in text, (feature, value, text)
+            assert "nan" not in text.lower(), (feature, value, text)
+
+
 def test_reason_text_float32_percent() -> None:
     assert reason_text("tax_paid_yoy_12m", float(np.float32(-0.35))) == "近12个月纳税额同比下降35%"
 
