@@ -494,6 +494,10 @@ def reasons(
     values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     names = [str(name) for name in frame.columns]
 
+    # A sentence depends only on the feature and its value (compared bit for bit, so NaN, -0.0
+    # and 0.0 stay apart): word each pair once.
+    bits = values.view(np.int64)
+    worded: dict[tuple[int, int], str] = {}
     result: list[list[Reason]] = []
     for row in range(len(frame)):
         picked: list[Reason] = []
@@ -502,7 +506,10 @@ def reasons(
             column = int(order[row, j])
             feature = names[column]
             value = float(values[row, column])
-            text = reason_text(feature, value, descriptions)
+            key = (column, int(bits[row, column]))
+            text = worded.get(key)
+            if text is None:
+                text = worded[key] = reason_text(feature, value, descriptions)
             if text in said:  # e.g. two features of a missing source: "缺少…数据" once
                 continue
             said.add(text)
