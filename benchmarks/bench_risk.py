@@ -61,6 +61,10 @@ def _measure(n: int) -> dict[str, Any]:
     }
 
 
+def _figure(name: str, value: float, unit: str, scale: str) -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, "scale": scale}
+
+
 def run() -> list[dict[str, Any]]:
     figures: list[dict[str, Any]] = []
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
@@ -76,42 +80,22 @@ def run() -> list[dict[str, Any]]:
         r = json.loads(result.stdout.strip().splitlines()[-1])
         scale = f"{n:,} enterprises, 36 months ({r['source_rows']:,} source rows)"
         figures += [
-            {
-                "name": f"risk_{n}.fuse_and_score.enterprises_per_s",
-                "value": round(n / (r["fuse_s"] + r["score_s"])),
-                "unit": "enterprises/s",
-                "scale": scale + "; features, probability and three reasons",
-            },
-            {
-                "name": f"risk_{n}.fuse.seconds",
-                "value": round(r["fuse_s"], 2),
-                "unit": "s",
-                "scale": scale,
-            },
-            {
-                "name": f"risk_{n}.score.seconds",
-                "value": round(r["score_s"], 2),
-                "unit": "s",
-                "scale": scale,
-            },
-            {
-                "name": f"risk_{n}.train.seconds",
-                "value": round(r["train_s"], 2),
-                "unit": "s",
-                "scale": scale + "; 3-fold CV",
-            },
-            {
-                "name": f"risk_{n}.synth.seconds",
-                "value": round(r["synth_s"], 2),
-                "unit": "s",
-                "scale": scale,
-            },
-            {
-                "name": f"risk_{n}.peak_rss",
-                "value": round(r["peak_rss_mib"], 1),
-                "unit": "MiB",
-                "scale": scale + "; whole process including the generated city",
-            },
+            _figure(
+                f"risk_{n}.fuse_and_score.enterprises_per_s",
+                round(n / (r["fuse_s"] + r["score_s"])),
+                "enterprises/s",
+                scale + "; features, probability and three reasons",
+            ),
+            _figure(f"risk_{n}.fuse.seconds", round(r["fuse_s"], 2), "s", scale),
+            _figure(f"risk_{n}.score.seconds", round(r["score_s"], 2), "s", scale),
+            _figure(f"risk_{n}.train.seconds", round(r["train_s"], 2), "s", scale + "; 3-fold CV"),
+            _figure(f"risk_{n}.synth.seconds", round(r["synth_s"], 2), "s", scale),
+            _figure(
+                f"risk_{n}.peak_rss",
+                round(r["peak_rss_mib"], 1),
+                "MiB",
+                scale + "; whole process including the generated city",
+            ),
         ]
     return figures
 

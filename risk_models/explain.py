@@ -227,35 +227,54 @@ def _coverage_text(source: str, value: float) -> str:
     return f"近12个月仅有{months}个月{data}数据"
 
 
+# Month counts: (when the source is missing, with months, with none).
+_MONTH_COUNTS: Final[dict[str, tuple[str, str, str]]] = {
+    "tax_arrears_months_12m": ("缺少纳税数据", "近12个月有{n}个月欠税", "近12个月没有欠税"),
+    "tax_arrears_months_36m": ("缺少纳税数据", "近36个月有{n}个月欠税", "近36个月没有欠税"),
+    "si_arrears_months_latest": (
+        "缺少社保缴纳数据",
+        "最近一个月社保欠缴{n}个月",
+        "最近一个月无社保欠缴",
+    ),
+    "si_arrears_months_max_12m": (
+        "缺少社保缴纳数据",
+        "近12个月社保最长欠缴{n}个月",
+        "近12个月没有社保欠缴",
+    ),
+    "si_arrears_months_max_36m": (
+        "缺少社保缴纳数据",
+        "近36个月社保最长欠缴{n}个月",
+        "近36个月没有社保欠缴",
+    ),
+    "utilities_arrears_months_12m": (
+        "缺少水电气缴费数据",
+        "近12个月有{n}个月水电气欠费",
+        "近12个月没有水电气欠费",
+    ),
+    "utilities_arrears_months_36m": (
+        "缺少水电气缴费数据",
+        "近36个月有{n}个月水电气欠费",
+        "近36个月没有水电气欠费",
+    ),
+    "declared_sales_zero_months_36m": (
+        "缺少纳税申报数据",
+        "近36个月有{n}个月申报销售收入为零",
+        "近36个月没有申报销售收入为零的月份",
+    ),
+}
+
+
 def _arrears_text(feature: str, value: float) -> str | None:
+    counted = _MONTH_COUNTS.get(feature)
+    if counted is not None:
+        missing, some, none = counted
+        if math.isnan(value):
+            return missing
+        return some.format(n=_count(value)) if _count(value) > 0 else none
     if feature == "tax_arrears_latest":
         if math.isnan(value):
             return "缺少纳税数据"
         return f"最近一个月欠税余额{_amount(value)}" if value > 0 else "最近一个月无欠税"
-    if feature == "tax_arrears_months_12m":
-        if math.isnan(value):
-            return "缺少纳税数据"
-        return f"近12个月有{_count(value)}个月欠税" if value > 0 else "近12个月没有欠税"
-    if feature == "si_arrears_months_latest":
-        if math.isnan(value):
-            return "缺少社保缴纳数据"
-        return f"最近一个月社保欠缴{_count(value)}个月" if value > 0 else "最近一个月无社保欠缴"
-    if feature == "si_arrears_months_max_12m":
-        if math.isnan(value):
-            return "缺少社保缴纳数据"
-        if value > 0:
-            return f"近12个月社保最长欠缴{_count(value)}个月"
-        return "近12个月没有社保欠缴"
-    if feature == "utilities_arrears_months_12m":
-        if math.isnan(value):
-            return "缺少水电气缴费数据"
-        if value > 0:
-            return f"近12个月有{_count(value)}个月水电气欠费"
-        return "近12个月没有水电气欠费"
-    if feature == "tax_arrears_months_36m":
-        if math.isnan(value):
-            return "缺少纳税数据"
-        return f"近36个月有{_count(value)}个月欠税" if _count(value) > 0 else "近36个月没有欠税"
     if feature == "tax_arrears_max_to_tax_36m":  # largest balance / mean monthly tax paid
         if math.isnan(value):
             return "缺少纳税数据"
@@ -266,28 +285,10 @@ def _arrears_text(feature: str, value: float) -> str | None:
         if value < 0.005:
             return "近36个月欠税余额最高不足月均纳税额的1%"
         return f"近36个月欠税余额最高为月均纳税额的{round(value * 100)}%"
-    if feature == "si_arrears_months_max_36m":
-        if math.isnan(value):
-            return "缺少社保缴纳数据"
-        if _count(value) > 0:
-            return f"近36个月社保最长欠缴{_count(value)}个月"
-        return "近36个月没有社保欠缴"
-    if feature == "utilities_arrears_months_36m":
-        if math.isnan(value):
-            return "缺少水电气缴费数据"
-        if _count(value) > 0:
-            return f"近36个月有{_count(value)}个月水电气欠费"
-        return "近36个月没有水电气欠费"
     return None
 
 
 def _ratio_text(feature: str, value: float) -> str | None:
-    if feature == "declared_sales_zero_months_36m":
-        if math.isnan(value):
-            return "缺少纳税申报数据"
-        if _count(value) > 0:
-            return f"近36个月有{_count(value)}个月申报销售收入为零"
-        return "近36个月没有申报销售收入为零的月份"
     if feature == "tax_paid_to_sales_12m":
         if math.isnan(value):
             return "缺少纳税申报数据"
