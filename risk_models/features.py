@@ -21,8 +21,11 @@ Point-in-time rules (nothing dated on or after ``as_of`` is used):
   established_on); registered capital and status come from the ``registration`` source at
   ``as_of`` when it is delivered, else registered capital from ``enterprises`` if present.
 
-Missing data: a source absent from the mapping or delivered as an empty frame gives NaN for all
-its features, and its coverage (monthly: ``*_coverage_12m``; events: ``*_available``) is 0.
+Missing data: a source absent from the mapping gives NaN for all its features, and its coverage
+(monthly: ``*_coverage_12m``; events: ``*_available``) is 0. An empty frame is a source that
+was delivered but holds nothing for these enterprises (a chunk of the population without any
+penalty): counts are 0 and events ``*_available`` is 1, exactly as for the same enterprises in
+a whole-city frame.
 For an enterprise without any month in the last 12, the arrears counts of that source are NaN.
 Window means are nan-aware over the months present and need at least two thirds of the window
 (2 of 3, 4 of 6, 8 of 12 months); ratios with a non-positive denominator are NaN. Monthly
@@ -198,10 +201,12 @@ CATEGORICAL_FEATURES: Final[tuple[str, ...]] = (
 
 
 def _present(sources: Mapping[str, pd.DataFrame], code: str) -> pd.DataFrame | None:
-    frame = sources.get(code)
-    if frame is None or len(frame) == 0:
-        return None
-    return frame
+    """The source's frame, or None when it was not delivered (absent from the mapping).
+
+    An empty frame is a delivered source without rows for these enterprises: a chunk of the
+    population without any penalty still has penalty counts of 0, not "unknown".
+    """
+    return sources.get(code)
 
 
 def _days(values: Any) -> Days:
