@@ -11,7 +11,9 @@ Pure numpy/pandas and vectorized (sorting and ``bincount``; no loop over observa
   prediction (ties never straddle two bins);
 * :func:`psi` / :func:`psi_table` — population stability index of one variable or of every
   common column of two frames (bins from the quantiles of the expected sample, missing values
-  as a bin of their own, an epsilon in place of empty proportions);
+  as a bin of their own, an epsilon in place of empty proportions); :func:`psi_reference` keeps
+  a population's bins and shares (with a model, for monitoring) and :func:`psi_against` compares
+  a new population with them;
 * :func:`metrics` — ``{"auc", "ks", "brier"}`` at once.
 
 Labels are 0/1 (or booleans): 1 is a default. Scores and probabilities must be finite.
@@ -19,6 +21,7 @@ Labels are 0/1 (or booleans): 1 is a default. Scores and probabilities must be f
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Final
 
 import numpy as np
@@ -34,6 +37,8 @@ __all__ = [
     "ks",
     "metrics",
     "psi",
+    "psi_against",
+    "psi_reference",
     "psi_table",
 ]
 
@@ -208,6 +213,34 @@ def psi(expected: ArrayLike, actual: ArrayLike, bins: int = 10) -> float:
         raise ValueError("expected and actual must not be empty")
     edges = _psi_edges(e, bins)
     e_share = _bin_shares(e, edges)
+    a_share = _bin_shares(a, edges)
+    return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
+
+
+def psi_reference(expected: ArrayLike, bins: int = 10) -> dict[str, list[float]]:
+    """What :func:`psi_against` needs of a population, small enough to keep with a model.
+
+    ``{"edges": inner cut points, "shares": share per bin, the last bin being NaN}``: the same
+    bins as :func:`psi`, so ``psi_against(psi_reference(e), a) == psi(e, a)``.
+    """
+    if bins < 1:
+        raise ValueError("bins must be at least 1")
+    e = _vector(expected, "expected")
+    if len(e) == 0:
+        raise ValueError("expected must not be empty")
+    edges = _psi_edges(e, bins)
+    return {"edges": edges.tolist(), "shares": _bin_shares(e, edges).tolist()}
+
+
+def psi_against(reference: Mapping[str, Sequence[float]], actual: ArrayLike) -> float:
+    """PSI of ``actual`` against a population kept as :func:`psi_reference`."""
+    edges = np.asarray(reference["edges"], dtype=np.float64)
+    e_share = np.asarray(reference["shares"], dtype=np.float64)
+    if len(e_share) != len(edges) + 2:
+        raise ValueError("a PSI reference has one share per bin plus the missing-value bin")
+    a = _vector(actual, "actual")
+    if len(a) == 0:
+        raise ValueError("actual must not be empty")
     a_share = _bin_shares(a, edges)
     return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
 

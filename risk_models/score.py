@@ -51,6 +51,7 @@ __all__ = [
     "ScoringDataError",
     "feature_contributions",
     "load_model",
+    "load_model_text",
     "reason_texts",
     "score_frame",
 ]
@@ -137,13 +138,26 @@ def load_model(directory: str | Path) -> LoadedModel:
         )
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ModelFormatError(
+            f"无法读取模型 {path}：{exc} / cannot read the model in {path}: {exc}"
+        ) from exc
+    return load_model_text(model_file.read_text(encoding="utf-8"), meta, directory=path)
+
+
+def load_model_text(
+    model_text: str, meta: Mapping[str, Any], *, directory: str | Path = "."
+) -> LoadedModel:
+    """A model from the contents of ``model.txt`` and ``metadata.json`` (kept in a database)."""
+    path = Path(directory)
+    try:
         if meta.get("format") != METADATA_FORMAT:
             raise ModelFormatError(
                 f"不支持的模型格式 {meta.get('format')!r} / unsupported model format "
                 f"{meta.get('format')!r}"
             )
         features = tuple(FeatureInfo.from_json(item) for item in meta["features"])
-        booster = lgb.Booster(model_file=str(model_file))
+        booster = lgb.Booster(model_str=model_text)
     except (ValueError, KeyError, TypeError, lgb.basic.LightGBMError) as exc:
         if isinstance(exc, ModelFormatError):
             raise

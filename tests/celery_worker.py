@@ -28,6 +28,8 @@ def celery_worker(extra_env: dict[str, str] | None = None) -> Iterator[str]:
         "DJANGO_SETTINGS_MODULE": "xinyidai.settings.test",
         "DATABASE_URL": url,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        # Tasks the worker itself sends (a rebuild's chunks) stay on this test's queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
         **(extra_env or {}),
     }
@@ -55,12 +57,13 @@ def celery_worker(extra_env: dict[str, str] | None = None) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
-    previous = celery_app.conf.task_always_eager
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_default_queue
     celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = queue
     try:
         yield queue
     finally:
-        celery_app.conf.task_always_eager = previous
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
         process.terminate()
         output, _ = process.communicate(timeout=30)
         print(output)  # shown by pytest when the test fails

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("xinyidai.accounts.urls")),
     path("enterprises/", include("xinyidai.registry.urls")),
     path("data/", include("xinyidai.sources.urls")),
+    path("profile/", include("xinyidai.profiles.urls")),
     path("api/v1/", include("xinyidai.sources.api_urls")),
     path("", include("xinyidai.core.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

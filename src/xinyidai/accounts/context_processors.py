@@ -33,6 +33,9 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
     enterprise = getattr(membership.organization, "enterprise", None) if membership else None
     if enterprise is not None:
         items.append((_("企业信息"), reverse("registry:enterprise_detail", args=[enterprise.uscc])))
+        items.append((_("信用画像"), reverse("profiles:my_profile")))
+    if kind == "bank":
+        items.append((_("联合建模"), reverse("profiles:joint_list")))
     if kind == "data_provider":
         items += [
             (_("数据报送"), reverse("sources:delivery_home")),
@@ -43,6 +46,7 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
             (_("报送批次"), reverse("sources:delivery_home")),
             (_("数据源目录"), reverse("sources:source_list")),
             (_("数据质量"), reverse("sources:quality")),
+            (_("画像与模型"), reverse("profiles:operations")),
             (str(_("内容管理")), "/cms/"),
             (str(_("系统管理")), "/django-admin/"),
         ]

@@ -31,6 +31,8 @@ from xinyidai.accounts.services import (
     organization_create,
     regulator_create,
 )
+from xinyidai.profiles import services as profiles_services
+from xinyidai.profiles.models import LendingProfile, ProfileRebuild
 from xinyidai.registry.models import Enterprise, size_classes
 from xinyidai.registry.services import enterprise_register
 from xinyidai.sources.models import Batch, Source
@@ -39,6 +41,7 @@ from xinyidai.sources.services import batch_ingest_file
 DEMO_PASSWORD = "Demo-2026-xyd"
 DEMO_SEED = 20261123
 DEMO_ENTERPRISES = 2000
+DEMO_MODEL_ENTERPRISES = 10_000  # the synthetic city the demo platform model learns from
 
 
 @dataclass(frozen=True)
@@ -280,5 +283,24 @@ def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
     if editors is not None:
         editor.groups.add(editors)
     providers = {kind: organizations[name] for kind, (name, _f, _e) in DEMO_PROVIDERS.items()}
-    records = _deliver_city(city, providers)
-    return {"enterprises_loaded": loaded, "personas": len(PERSONAS), "records_loaded": records}
+    with profiles_services.rebuilds_deferred():  # one rebuild below instead of one per batch
+        records = _deliver_city(city, providers)
+    profiles = _profiles()
+    return {
+        "enterprises_loaded": loaded,
+        "personas": len(PERSONAS),
+        "records_loaded": records,
+        "profile_versions": profiles,
+    }
+
+
+def _profiles() -> int:
+    """A platform model trained on a separate synthetic city, and every enterprise's profile."""
+    if profiles_services.active_credit_model() is None:
+        profiles_services.scoring_model_train_synthetic(enterprises=DEMO_MODEL_ENTERPRISES)
+    if not Enterprise.objects.filter(profiles__isnull=True).exists():
+        return 0
+    rebuild = profiles_services.profiles_rebuild_start(
+        scope=ProfileRebuild.Scope.ALL, trigger=LendingProfile.Trigger.FULL, here=True
+    )
+    return rebuild.versions_created

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "xinyidai.accounts",
     "xinyidai.registry",
     "xinyidai.sources",
+    "xinyidai.profiles",
     "cms.home",
     # Django
     "django.contrib.admin",
@@ -121,6 +122,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # Long tasks (ingestion) publish their progress here; results themselves are not kept.
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -132,7 +134,26 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "sources.records_prune_expired",
         "schedule": crontab(minute="0", hour="3", day_of_month="1"),
     },
+    # Stability of the active credit model against its training population, Mondays at 04:00.
+    "model-monitor": {
+        "task": "profiles.model_monitor",
+        "schedule": crontab(minute="0", hour="4", day_of_week="1"),
+    },
 }
+
+# Risk module
+PROFILE_CHUNK_SIZE = env.int("PROFILE_CHUNK_SIZE", default=5000)  # enterprises per task
+PROFILE_REASONS = 3
+# Grades from the calibrated probability of default: (grade, upper bound); the last has none.
+RISK_GRADE_BANDS: list[tuple[str, float | None]] = [
+    ("A", 0.01),
+    ("B", 0.03),
+    ("C", 0.07),
+    ("D", 0.15),
+    ("E", None),
+]
+MODEL_MONITOR_PSI_ALERT = env.float("MODEL_MONITOR_PSI_ALERT", default=0.25)
+MODEL_MONITOR_SAMPLE = env.int("MODEL_MONITOR_SAMPLE", default=100_000)
 
 # Identity and access
 AUTH_USER_MODEL = "accounts.User"

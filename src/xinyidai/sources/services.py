@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from xinyidai.accounts.models import DataProvider, Organization, User
 from xinyidai.core.models import audit
 
-from . import ingestion
+from . import ingestion, signals
 from .models import Batch, BatchPeriodCount, Source, SourcePeriodStat
 from .validation import Rule
 
@@ -247,6 +247,7 @@ def _batch_record_outcome(*, batch: Batch, outcome: ingestion.Outcome) -> Batch:
     batch.save()
     if outcome.accepted:
         _stats_record(batch=batch, outcome=outcome)
+        signals.batch_accepted.send(sender=Batch, batch=batch)
     audit(
         action="batch.accept" if outcome.accepted else "batch.reject",
         organization=batch.provider,
