@@ -36,6 +36,7 @@ def test_the_owner_reads_grade_reasons_and_missing_sources(client, personas, cre
     profile = LendingProfile.objects.get(enterprise=personas.enterprise_a)
     page = login(client, personas.alice).get("/profile/").content.decode()
     assert f'data-role="grade">{profile.grade}<' in page
+    assert f'data-role="probability">{float(profile.probability) * 100:.2f}%<' in page
     assert profile.reasons[0]["text"] in page
     # Nothing was ever delivered for this enterprise: every source is shown as missing.
     assert "以下数据缺失，画像未据此推断：" in page

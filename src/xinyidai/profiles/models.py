@@ -160,6 +160,10 @@ class LendingProfile(models.Model):
         return f"{self.enterprise_id} v{self.version}"
 
     @property
+    def probability_percent(self) -> float | None:
+        return None if self.probability is None else float(self.probability) * 100
+
+    @property
     def missing_sources(self) -> list[str]:
         return [
             str(entry.get("name", code))
