@@ -255,15 +255,17 @@ class ChunkContent:
                 if name in choice_labels and shown is not None:
                     shown = choice_labels[name].get(shown, shown)
                 details[labels[name]] = shown
-            ended = record.get("removed_on", record.get("valid_until"))
-            in_force = ended is None or pd.isna(ended) or pd.Timestamp(ended) >= as_of
+            in_force: bool | None = None  # a penalty or licence decision is not "listed"
+            if "removed_on" in record or "valid_until" in record:
+                ended = record.get("removed_on", record.get("valid_until"))
+                in_force = ended is None or pd.isna(ended) or pd.Timestamp(ended) >= as_of
             grouped[int(position)].append(
                 {
                     "source": code,
                     "source_name": spec.name,
                     "date": _json_value(record[date_column]),
                     "key": {k: _json_value(record[k]) for k in spec.key},
-                    "in_force": bool(in_force),
+                    "in_force": in_force,
                     "details": details,
                 }
             )
@@ -377,5 +379,6 @@ class ChunkContent:
 
 
 def content_hash(document: Mapping[str, Any]) -> str:
-    text = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # Documents are built in a fixed key order, so no sorting is needed to compare them.
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
