@@ -227,6 +227,10 @@ def _months_back(as_of: dt.date, months: int) -> np.datetime64:
 
 
 def _floats(values: Any) -> Floats:
+    array = values.to_numpy() if isinstance(values, pd.Series) else values
+    if isinstance(array, np.ndarray) and array.dtype.kind in "biuf":  # numbers already
+        copied: Floats = array.astype(np.float64)  # a copy: writable
+        return copied
     numeric = pd.to_numeric(pd.Series(values), errors="coerce")
     result: Floats = np.array(numeric.to_numpy(dtype=np.float64, na_value=np.nan))  # writable
     return result
@@ -306,24 +310,23 @@ def _largest_step(block: Floats) -> Floats:
     by ``sqrt(nb * na / (nb + na))``; the difference at the split with the largest weighted
     absolute value is returned (NaN when no split qualifies).
     """
-    present = ~np.isnan(block) & (np.nan_to_num(block) > 0)
-    logs = np.where(present, np.log(np.where(present, block, 1.0)), 0.0)
+    present = block > 0  # NaN compares False
+    logs = np.log(np.where(present, block, 1.0))  # log(1) = 0 where absent
     n, width = block.shape
-    sums = np.zeros((n, width + 1))
-    counts = np.zeros((n, width + 1))
-    np.cumsum(logs, axis=1, out=sums[:, 1:])
-    np.cumsum(present, axis=1, out=counts[:, 1:])
-    before_n, before_s = counts[:, 1:width], sums[:, 1:width]
-    after_n = counts[:, width : width + 1] - before_n
-    after_s = sums[:, width : width + 1] - before_s
+    sums = np.cumsum(logs, axis=1)
+    counts = np.cumsum(present, axis=1, dtype=np.int64)
+    before_n, before_s = counts[:, : width - 1], sums[:, : width - 1]
+    after_n = counts[:, width - 1 :] - before_n
+    after_s = sums[:, width - 1 :] - before_s
     ok = (before_n >= _STEP_MIN_MONTHS) & (after_n >= _STEP_MIN_MONTHS)
-    difference = np.divide(after_s, after_n, out=np.zeros_like(after_s), where=ok) - np.divide(
-        before_s, before_n, out=np.zeros_like(before_s), where=ok
-    )
-    weight = np.sqrt(
-        np.divide(before_n * after_n, before_n + after_n, out=np.zeros_like(before_n), where=ok)
-    )
-    score = np.where(ok, np.abs(difference) * weight, -1.0)
+    # The weight depends only on the two counts (at most ``width`` each): a table of them.
+    nb, na = np.meshgrid(np.arange(width + 1.0), np.arange(width + 1.0), indexing="ij")
+    table = np.sqrt(np.divide(nb * na, nb + na, out=np.zeros_like(nb), where=nb + na > 0))
+    difference = np.divide(after_s, after_n, out=np.zeros_like(after_s), where=ok)
+    difference -= np.divide(before_s, before_n, out=np.zeros_like(before_s), where=ok)
+    score = np.abs(difference)
+    score *= table[before_n, after_n]
+    score[~ok] = -1.0
     best = np.argmax(score, axis=1)
     rows = np.arange(n)
     result: Floats = np.where(ok[rows, best], difference[rows, best], np.nan)
@@ -400,13 +403,25 @@ class _Dense:
         return grid
 
 
+def _rows_of(index: pd.Index, keys: pd.Series) -> Ints:
+    """The position in ``index`` of each key (-1 for a key not in it), as ``get_indexer``.
+
+    A source repeats each enterprise's code in many rows (one per month): the distinct codes
+    are looked up once and the answer spread back, several times faster than looking up every
+    row (which also converts each code to a Python string).
+    """
+    codes, distinct = pd.factorize(keys, use_na_sentinel=False)
+    rows: Ints = index.get_indexer(distinct).astype(np.int64)[codes]
+    return rows
+
+
 def _dense(frame: pd.DataFrame | None, index: pd.Index, last_month: int) -> _Dense | None:
     if frame is None:
         return None
     months = _days(frame["period"]).astype("datetime64[M]").astype(np.int64)
     first = last_month - _WINDOW + 1
     positions = np.flatnonzero((months >= first) & (months <= last_month))
-    rows = index.get_indexer(frame["uscc"].take(positions))
+    rows = _rows_of(index, frame["uscc"])[positions]
     known = rows >= 0
     return _Dense(
         frame=frame,
@@ -424,7 +439,7 @@ def _events(
     if frame is None:
         return None
     days = _days(frame[column])
-    rows = index.get_indexer(frame["uscc"])
+    rows = _rows_of(index, frame["uscc"])
     keep = (days < _day(as_of)) & (rows >= 0)
     return frame.loc[keep], rows[keep].astype(np.int64), days[keep]
 
@@ -651,7 +666,7 @@ def _public_credit_features(
         year = _floats(grades["year"])
         # Year Y is published in April of Y+1: usable if Y+1-04-30 < as_of.
         usable_year = as_of.year - 1 if (as_of.month, as_of.day) > (4, 30) else as_of.year - 2
-        rows = index.get_indexer(grades["uscc"])
+        rows = _rows_of(index, grades["uscc"])
         keep = (year <= usable_year) & (rows >= 0)
         ordinal = grades["grade"].astype("str").map(_GRADE_ORDINAL)
         table = pd.DataFrame(
