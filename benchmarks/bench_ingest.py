@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks._django import bench_env, run_step
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (250_000, 1_000_000)
@@ -29,31 +30,11 @@ PROVIDER = "基准测试税务局"
 
 
 def _env(media_root: str) -> dict[str, str]:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xinyidai")
-    url = base.rsplit("/", 1)[0] + "/" + BENCH_DB
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "xinyidai.settings.test",
-        "DATABASE_URL": url,
-        "TEST_FILE_STORAGE": "django.core.files.storage.FileSystemStorage",
-        "MEDIA_ROOT": media_root,
-        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
-    }
+    return bench_env(BENCH_DB, media_root)
 
 
 def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_ingest", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{args} failed:\n{result.stdout}\n{result.stderr}")
-    parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return parsed
+    return run_step("bench_ingest", args, env)
 
 
 # --- Child steps ------------------------------------------------------------------------------

@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks._django import bench_env, run_step
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "xinyidai_bench_profiles"
@@ -33,31 +34,11 @@ SEED = 20261130
 
 
 def _env(media_root: str) -> dict[str, str]:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xinyidai")
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "xinyidai.settings.test",
-        "DATABASE_URL": base.rsplit("/", 1)[0] + "/" + BENCH_DB,
-        "TEST_FILE_STORAGE": "django.core.files.storage.FileSystemStorage",
-        "MEDIA_ROOT": media_root,
-        "PROFILE_CHUNK_SIZE": "5000",
-        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
-    }
+    return bench_env(BENCH_DB, media_root, PROFILE_CHUNK_SIZE="5000")
 
 
 def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench_profiles", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{args} failed:\n{result.stdout}\n{result.stderr}")
-    parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return parsed
+    return run_step("bench_profiles", args, env)
 
 
 def _database(action: str) -> None:
