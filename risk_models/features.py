@@ -58,6 +58,7 @@ __all__ = [
     "FEATURE_NAMES",
     "FEATURE_SET_VERSION",
     "build_features",
+    "latest_grade_year",
 ]
 
 FEATURE_SET_VERSION: Final[str] = "2026.11.2"
@@ -664,8 +665,7 @@ def _public_credit_features(
         out["tax_credit_grade"] = out["tax_credit_grade_mean"] = _nan(n)
     else:
         year = _floats(grades["year"])
-        # Year Y is published in April of Y+1: usable if Y+1-04-30 < as_of.
-        usable_year = as_of.year - 1 if (as_of.month, as_of.day) > (4, 30) else as_of.year - 2
+        usable_year = latest_grade_year(as_of)
         rows = _rows_of(index, grades["uscc"])
         keep = (year <= usable_year) & (rows >= 0)
         ordinal = grades["grade"].astype("str").map(_GRADE_ORDINAL)
@@ -686,6 +686,14 @@ def _public_credit_features(
 
     for code, _ in _EVENT_SOURCES:
         out[f"{code}_available"] = np.full(n, 0.0 if _present(sources, code) is None else 1.0)
+
+
+def latest_grade_year(as_of: dt.date) -> int:
+    """The latest tax-credit grade year known on ``as_of``.
+
+    The grade of year Y is published in April of Y+1: it is usable once Y+1-04-30 < as_of.
+    """
+    return as_of.year - 1 if (as_of.month, as_of.day) > (4, 30) else as_of.year - 2
 
 
 def _section_ordinal(code: Any) -> float:

@@ -98,16 +98,24 @@ def test_only_the_operator_runs_rebuilds_and_models(
     assert LendingProfile.objects.filter(rebuild=rebuild).count() == 2  # enterprises A and B
 
 
-def test_the_operator_switches_the_active_model(client, operators, credit_model, trained):
+def test_the_operator_switches_the_active_model_and_profiles_follow(
+    client, personas, operators, credit_model, trained, django_capture_on_commit_callbacks
+):
     operator, _editor = operators
     model, features = trained
     second = services.scoring_model_register(trained=model, training_features=features)
     credit_model.refresh_from_db()
     assert (credit_model.is_active, second.is_active) == (False, True)
     login(client, operator)
-    response = client.post(f"/profile/models/{credit_model.pk}/")
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/profile/models/{credit_model.pk}/")
+    rebuild = ProfileRebuild.objects.get()
+    assert response["Location"] == f"/profile/rebuilds/{rebuild.pk}/"
     credit_model.refresh_from_db()
     second.refresh_from_db()
     assert (credit_model.is_active, second.is_active) == (True, False)
+    assert (rebuild.trigger, rebuild.scope) == ("model", "all")
+    rebuilt = LendingProfile.objects.filter(rebuild=rebuild)
+    assert rebuilt.count() == 2  # enterprises A and B, now scored by the reactivated version
+    assert set(rebuilt.values_list("scoring_model", flat=True)) == {credit_model.pk}
     assert "模型卡" in client.get(f"/profile/models/{credit_model.pk}/").content.decode()

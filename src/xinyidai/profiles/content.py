@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from risk_models.catalogue import SOURCES_BY_CODE, Dtype
+from risk_models.features import latest_grade_year
 from risk_models.standards.industries import industry_display
 from risk_models.standards.regions import region_display
 
@@ -275,11 +276,7 @@ class ChunkContent:
         frame = self.frames.get("tax_credit_grade")
         if frame is None:
             return None
-        usable = (
-            self.as_of.year - 1
-            if (self.as_of.month, self.as_of.day) > (4, 30)
-            else (self.as_of.year - 2)
-        )
+        usable = latest_grade_year(self.as_of)
         rows = self.index.get_indexer(frame["uscc"])
         years = frame["year"].to_numpy(dtype=np.float64, na_value=np.nan)
         keep = (rows >= 0) & (years <= usable)

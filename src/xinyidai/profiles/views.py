@@ -135,10 +135,15 @@ def model_detail(request: HttpRequest, pk: int) -> HttpResponse:
     model = get_object_or_404(selectors.platform_models(), pk=pk)
     if request.method == "POST":
         services.scoring_model_activate(model=model, actor=request.user)  # type: ignore[arg-type]
-        messages.success(
-            request, _("已启用 %(model)s。画像将在下次重建时使用该版本。") % {"model": model}
+        rebuild = services.profiles_rebuild_start(
+            scope=ProfileRebuild.Scope.ALL,
+            trigger=LendingProfile.Trigger.MODEL,
+            requested_by=request.user,  # type: ignore[arg-type]
         )
-        return redirect("profiles:model_detail", pk=model.pk)
+        messages.success(
+            request, _("已启用 %(model)s，正在用该版本重建全部画像。") % {"model": model}
+        )
+        return redirect("profiles:rebuild_detail", pk=rebuild.pk)
     return render(
         request,
         "profiles/model_detail.html",
