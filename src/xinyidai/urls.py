@@ -21,6 +21,8 @@ urlpatterns = [
     path("enterprises/", include("xinyidai.registry.urls")),
     path("data/", include("xinyidai.sources.urls")),
     path("profile/", include("xinyidai.profiles.urls")),
+    path("financing/", include("xinyidai.financing.urls")),
+    path("notifications/", include("xinyidai.notifications.urls")),
     path("api/v1/", include("xinyidai.sources.api_urls")),
     path("", include("xinyidai.core.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -92,6 +92,15 @@ class Membership(models.Model):
         Organization, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+    branch = models.ForeignKey(
+        "Branch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("所属网点"),
+        help_text=_("银行人员所属的分支机构；不填表示可处理全行业务"),
+    )
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
 
@@ -119,6 +128,8 @@ class Membership(models.Model):
                     }
                 }
             )
+        if self.branch_id is not None and self.branch.bank_id != self.organization_id:
+            raise ValidationError({"branch": _("所属网点必须是本银行的分支机构。")})
 
 
 class Bank(models.Model):

@@ -20,12 +20,18 @@ def organization_create(*, name: str, kind: str, region_code: str) -> Organizati
 
 @transaction.atomic
 def membership_grant(
-    *, user: User, organization: Organization, role: str, granted_by: User | None = None
+    *,
+    user: User,
+    organization: Organization,
+    role: str,
+    granted_by: User | None = None,
+    branch: Branch | None = None,
 ) -> Membership:
     membership, _created = Membership.objects.get_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
     membership.role = Role(role)
+    membership.branch = branch
     membership.is_active = True
     membership.full_clean()
     membership.save()
@@ -34,7 +40,7 @@ def membership_grant(
         actor=granted_by,
         organization=organization,
         obj=membership,
-        data={"user": user.username, "role": role},
+        data={"user": user.username, "role": role, "branch": branch.code if branch else None},
     )
     return membership
 

@@ -22,6 +22,8 @@ INSTALLED_APPS = [
     "xinyidai.registry",
     "xinyidai.sources",
     "xinyidai.profiles",
+    "xinyidai.financing",
+    "xinyidai.notifications",
     "cms.home",
     # Django
     "django.contrib.admin",
@@ -139,6 +141,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "profiles.model_monitor",
         "schedule": crontab(minute="0", hour="4", day_of_week="1"),
     },
+    # Response-time reminders and overdue marks for banks; expired needs closed. Working days
+    # start at 09:00 Beijing time, so the job runs just before.
+    "financing-daily": {
+        "task": "financing.financing_daily",
+        "schedule": crontab(minute="30", hour="8"),
+    },
 }
 
 # Risk module
@@ -211,6 +219,7 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@xinyidai.example")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in e-mails
 
 # Wagtail
 WAGTAIL_SITE_NAME = "信易贷"

@@ -1,0 +1,448 @@
+"""Reads of the financing area, restricted to what the acting organization may see.
+
+Banks read needs only as anonymized cards (industry, city, size, amount, term, grade band)
+unless the enterprise has applied to that bank or accepted its interest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from risk_models.features import latest_grade_year
+from xinyidai.accounts.models import Bank, Branch, Membership, Organization, Role
+from xinyidai.profiles.models import LendingProfile
+from xinyidai.registry.models import Enterprise
+
+from . import flags
+from .flags import ListFlag
+from .matching import PRODUCT_COLUMNS, EnterpriseFacts, MatchResult, NeedTerms, ProductFrame, match
+from .models import (
+    LOAN_STATES,
+    Application,
+    ApplicationEvent,
+    FinancingNeed,
+    Interest,
+    LoanProduct,
+)
+
+BANK_STAFF_ROLES = (Role.BANK_ADMIN, Role.BANK_PRODUCT_MANAGER, Role.BANK_CREDIT_OFFICER)
+PRODUCT_ROLES = (Role.BANK_ADMIN, Role.BANK_PRODUCT_MANAGER)
+DECISION_ROLES = (Role.BANK_ADMIN, Role.BANK_CREDIT_OFFICER)
+
+
+def enterprise_of(membership: Membership | None) -> Enterprise | None:
+    if membership is None or membership.organization.kind != Organization.Kind.ENTERPRISE:
+        return None
+    return Enterprise.objects.filter(organization=membership.organization).first()
+
+
+def bank_of(membership: Membership | None) -> Bank | None:
+    if membership is None or membership.organization.kind != Organization.Kind.BANK:
+        return None
+    return Bank.objects.filter(organization=membership.organization).first()
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+# --------------------------------------------------------------------------- enterprise facts
+
+
+def enterprise_facts(enterprise: Enterprise, *, today: dt.date | None = None) -> EnterpriseFacts:
+    """What product rules are checked against: registry facts and the current profile."""
+    today = today or local_today()
+    profile = (
+        LendingProfile.objects.filter(enterprise=enterprise, is_current=True)
+        .only("grade", "flags", "sources", "as_of")
+        .first()
+    )
+    return EnterpriseFacts(
+        region_code=enterprise.region_code,
+        industry_section=enterprise.industry_section,
+        size_class=enterprise.size_class,
+        established_on=enterprise.established_on,
+        grade=profile.grade if profile else "",
+        tax_grade=_tax_grade(profile),
+        list_flag_mask=_list_flag_mask(profile),
+        first_loan=not had_loan(enterprise),
+        as_of=today,
+    )
+
+
+def _tax_grade(profile: LendingProfile | None) -> str:
+    """The tax-credit grade of the latest year published by the profile's as-of date."""
+    if profile is None:
+        return ""
+    history = (profile.sources.get("tax_credit_grade") or {}).get("history") or []
+    usable = latest_grade_year(profile.as_of)
+    for entry in history:  # newest year first
+        if int(entry.get("year", 0)) <= usable:
+            return str(entry.get("grade", ""))
+    return ""
+
+
+def _list_flag_mask(profile: LendingProfile | None) -> int:
+    if profile is None:
+        return 0
+    listed = [code for code in ListFlag.values if (profile.flags or {}).get(code)]
+    return flags.mask(ListFlag, listed)
+
+
+def had_loan(enterprise: Enterprise) -> bool:
+    """Whether the platform has seen a loan disbursed to the enterprise."""
+    return Application.objects.filter(enterprise=enterprise, state__in=LOAN_STATES).exists()
+
+
+# --------------------------------------------------------------------------- needs
+
+
+def needs_of(enterprise: Enterprise) -> QuerySet[FinancingNeed]:
+    return FinancingNeed.objects.filter(enterprise=enterprise)
+
+
+def need_of(enterprise: Enterprise | None, pk: int) -> FinancingNeed | None:
+    if enterprise is None:
+        return None
+    return FinancingNeed.objects.filter(enterprise=enterprise, pk=pk).first()
+
+
+def need_terms(need: FinancingNeed) -> NeedTerms:
+    return NeedTerms(
+        amount=need.amount,
+        term_months=need.term_months,
+        max_rate=need.max_rate,
+        guarantee_mask=need.guarantee_mask,
+        scenario_mask=need.scenario_mask,
+    )
+
+
+# --------------------------------------------------------------------------- products
+
+
+def published_products() -> QuerySet[LoanProduct]:
+    return LoanProduct.objects.filter(status=LoanProduct.Status.PUBLISHED)
+
+
+def products_of(bank: Bank) -> QuerySet[LoanProduct]:
+    return LoanProduct.objects.filter(bank=bank).order_by("-updated_at", "-id")
+
+
+def product_frame(queryset: QuerySet[LoanProduct] | None = None) -> ProductFrame:
+    rows = (queryset if queryset is not None else published_products()).values_list(
+        *PRODUCT_COLUMNS
+    )
+    return ProductFrame.from_rows(list(rows))
+
+
+@dataclass
+class Matches:
+    result: MatchResult
+    eligible: list[tuple[LoanProduct, Any]]
+    ineligible: list[tuple[LoanProduct, Any]]
+
+
+def matches_for(
+    facts: EnterpriseFacts,
+    terms: NeedTerms,
+    *,
+    limit: int = 20,
+    ineligible_limit: int = 20,
+    products: QuerySet[LoanProduct] | None = None,
+) -> Matches:
+    """Ranked eligible products with reasons, and ineligible ones with their first failure."""
+    result = match(facts, terms, product_frame(products))
+    eligible = result.ranked(limit)
+    ineligible = result.ranked(ineligible_limit, eligible=False) if ineligible_limit else []
+    wanted = [m.product_id for m in eligible + ineligible]
+    objects = LoanProduct.objects.select_related("bank").in_bulk(wanted)
+    return Matches(
+        result=result,
+        eligible=[(objects[m.product_id], m) for m in eligible],
+        ineligible=[(objects[m.product_id], m) for m in ineligible],
+    )
+
+
+def product_check(enterprise: Enterprise, product: LoanProduct, terms: NeedTerms | None = None):  # type: ignore[no-untyped-def]
+    """One product against an enterprise (and terms if given): the ProductMatch."""
+    facts = enterprise_facts(enterprise)
+    terms = terms or NeedTerms(
+        amount=product.amount_min,
+        term_months=product.term_min,
+        max_rate=product.rate_max,
+        guarantee_mask=product.guarantee_mask,
+    )
+    result = match(facts, terms, product_frame(LoanProduct.objects.filter(pk=product.pk)))
+    return result.explain(0)
+
+
+# --------------------------------------------------------------------------- banks and needs
+
+
+ANONYMOUS_FIELDS = (
+    "id",
+    "amount",
+    "term_months",
+    "purpose",
+    "guarantee_mask",
+    "scenario_mask",
+    "max_rate",
+    "wanted_by",
+    "region_code",
+    "industry_section",
+    "size_class",
+    "established_on",
+    "grade",
+    "first_loan",
+    "published_at",
+)
+
+
+@dataclass(frozen=True)
+class NeedCard:
+    """What a bank may know of a need whose enterprise has not revealed itself to it."""
+
+    id: int
+    amount: Decimal
+    term_months: int
+    purpose: str
+    guarantees: list[str]
+    scenarios: list[str]
+    max_rate: Decimal
+    wanted_by: dt.date
+    city: str
+    industry: str
+    size: str
+    years: str
+    grade_band: str
+    first_loan: bool
+    published_at: dt.datetime | None
+
+    @property
+    def amount_text(self) -> str:
+        return flags.yuan_wan(self.amount)
+
+
+def need_card(row: dict[str, Any], today: dt.date | None = None) -> NeedCard:
+    today = today or local_today()
+    established = row["established_on"]
+    years = ""
+    if established is not None:
+        span = (today - established).days / 365.25
+        years = "<1" if span < 1 else ("1–3" if span < 3 else ("3–5" if span < 5 else "≥5"))
+    return NeedCard(
+        id=row["id"],
+        amount=row["amount"],
+        term_months=row["term_months"],
+        purpose=str(dict(flags.Purpose.choices).get(row["purpose"], "")),
+        guarantees=flags.labels(flags.Guarantee, row["guarantee_mask"]),
+        scenarios=flags.labels(flags.Scenario, row["scenario_mask"]),
+        max_rate=row["max_rate"],
+        wanted_by=row["wanted_by"],
+        city=flags.city_of(row["region_code"]),
+        industry=f"{row['industry_section']} {flags.section_name(row['industry_section'])}"
+        if row["industry_section"]
+        else "",
+        size=flags.SIZE_LABELS.get(row["size_class"], ""),
+        years=years,
+        grade_band=flags.GRADE_BANDS.get(row["grade"], ""),
+        first_loan=row["first_loan"],
+        published_at=row["published_at"],
+    )
+
+
+def _product_q(product: dict[str, Any], today: dt.date) -> Q:
+    """Published needs that ``product`` (a values() row) can serve, as one filter."""
+    q = Q(
+        amount__gte=product["amount_min"],
+        amount__lte=product["amount_max"],
+        term_months__gte=product["term_min"],
+        term_months__lte=product["term_max"],
+        max_rate__gte=product["rate_min"],
+    )
+    if product["region_prefixes"]:
+        region = Q()
+        for prefix in product["region_prefixes"]:
+            region |= Q(region_code__startswith=prefix)
+        q &= region
+    if product["industry_mask"]:
+        sections = flags.code_list(flags.SECTION_CODES, product["industry_mask"])
+        q &= Q(industry_section__in=sections)
+    if product["size_mask"]:
+        q &= Q(size_class__in=flags.code_list(flags.SIZE_CODES, product["size_mask"]))
+    if product["min_years"]:
+        cutoff = today - dt.timedelta(days=round(float(product["min_years"]) * 365.25))
+        q &= Q(established_on__lte=cutoff)
+    if product["worst_grade"]:
+        rank = flags.grade_rank(product["worst_grade"]) or 0
+        q &= Q(grade__in=flags.GRADES[: rank + 1])
+    if product["worst_tax_grade"]:
+        rank = flags.grade_rank(product["worst_tax_grade"], flags.TAX_GRADES) or 0
+        q &= Q(tax_grade__in=flags.TAX_GRADES[: rank + 1])
+    return q
+
+
+def needs_matching_bank(
+    bank: Bank,
+    *,
+    before: tuple[dt.datetime, int] | None = None,
+    limit: int = 20,
+    today: dt.date | None = None,
+) -> list[NeedCard]:
+    """Published needs that fit at least one of the bank's published products, newest first,
+    as anonymized cards; ``before`` is the (published_at, id) of the last card of the previous
+    page (keyset pagination: no count, no offset)."""
+    today = today or local_today()
+    products = list(
+        published_products()
+        .filter(bank=bank)
+        .values(
+            "amount_min",
+            "amount_max",
+            "term_min",
+            "term_max",
+            "rate_min",
+            "guarantee_mask",
+            "region_prefixes",
+            "industry_mask",
+            "size_mask",
+            "min_years",
+            "worst_grade",
+            "worst_tax_grade",
+            "excluded_flag_mask",
+        )
+    )
+    if not products:
+        return []
+    fits = Q(pk__in=[])
+    queryset = FinancingNeed.objects.filter(
+        status=FinancingNeed.Status.PUBLISHED, wanted_by__gte=today
+    )
+    for i, product in enumerate(products):
+        queryset = queryset.annotate(
+            **{
+                f"g{i}": F("guarantee_mask").bitand(product["guarantee_mask"]),
+                f"l{i}": F("list_flag_mask").bitand(product["excluded_flag_mask"]),
+            }
+        )
+        fits |= _product_q(product, today) & Q(**{f"g{i}__gt": 0, f"l{i}": 0})
+    queryset = queryset.filter(fits)
+    if before is not None:
+        published_at, pk = before
+        queryset = queryset.filter(
+            Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk)
+        )
+    rows = queryset.order_by("-published_at", "-id").values(*ANONYMOUS_FIELDS)[:limit]
+    return [need_card(row, today) for row in rows]
+
+
+def need_for_bank(bank: Bank, pk: int) -> FinancingNeed | None:
+    """A need a bank may look at: published or in talks (identity hidden unless revealed)."""
+    open_need = Q(status__in=[FinancingNeed.Status.PUBLISHED, FinancingNeed.Status.IN_TALKS])
+    applied = Q(
+        pk__in=Application.objects.filter(bank=bank)
+        .exclude(state=Application.State.DRAFT)
+        .values("need_id")
+    )
+    return FinancingNeed.objects.filter(open_need | applied, pk=pk).first()
+
+
+def revealed_to_bank(enterprise_id: int, bank: Bank) -> bool:
+    """The enterprise has shown itself to this bank: it applied to it (not a mere draft)."""
+    return (
+        Application.objects.filter(enterprise_id=enterprise_id, bank=bank)
+        .exclude(state=Application.State.DRAFT)
+        .exists()
+    )
+
+
+def interests_of_need(need: FinancingNeed) -> QuerySet[Interest]:
+    return need.interests.select_related("bank", "product", "branch").order_by("-created_at")
+
+
+def interests_of_bank_for_need(bank: Bank, need: FinancingNeed) -> QuerySet[Interest]:
+    return need.interests.filter(bank=bank).select_related("product")
+
+
+def interest_for_enterprise(enterprise: Enterprise | None, pk: int) -> Interest | None:
+    if enterprise is None:
+        return None
+    return (
+        Interest.objects.filter(pk=pk, need__enterprise=enterprise)
+        .select_related("need", "product", "bank", "branch")
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------- applications
+
+
+def applications_of(enterprise: Enterprise) -> QuerySet[Application]:
+    return Application.objects.filter(enterprise=enterprise).select_related(
+        "product", "bank", "branch"
+    )
+
+
+def application_of_enterprise(enterprise: Enterprise | None, pk: int) -> Application | None:
+    if enterprise is None:
+        return None
+    return applications_of(enterprise).filter(pk=pk).first()
+
+
+def applications_for_bank(membership: Membership) -> QuerySet[Application]:
+    """Applications the bank staff member may handle: their bank's, and only their branch's
+    when they belong to one. Drafts are the enterprise's own business."""
+    bank = bank_of(membership)
+    if bank is None:
+        return Application.objects.none()
+    queryset = (
+        Application.objects.filter(bank=bank)
+        .exclude(state=Application.State.DRAFT)
+        .select_related("enterprise", "product", "branch", "officer")
+    )
+    if membership.branch_id is not None:
+        queryset = queryset.filter(branch_id=membership.branch_id)
+    return queryset
+
+
+def application_for_bank(membership: Membership, pk: int) -> Application | None:
+    return applications_for_bank(membership).filter(pk=pk).first()
+
+
+def application_events(application: Application) -> QuerySet[ApplicationEvent]:
+    return application.events.select_related("actor", "organization")
+
+
+def branches_of(bank: Bank) -> QuerySet[Branch]:
+    return bank.branches.all()
+
+
+def overdue_applications(today: dt.date) -> QuerySet[Application]:
+    """Applications whose bank has missed its promised acceptance or decision date."""
+    return Application.objects.filter(
+        Q(state=Application.State.SUBMITTED, accept_due_on__lt=today)
+        | Q(
+            state__in=[Application.State.ACCEPTED, Application.State.UNDER_REVIEW],
+            decision_due_on__lt=today,
+        )
+        | Q(state=Application.State.SUBMITTED, decision_due_on__lt=today)
+    )
+
+
+def bank_staff(bank: Bank, branch: Branch | None, roles: Iterable[str] = DECISION_ROLES):
+    """Users of the bank who handle work of ``branch``: its own staff and the bank-wide ones."""
+    from xinyidai.accounts.models import User
+
+    memberships = Membership.objects.filter(
+        organization_id=bank.pk, is_active=True, role__in=list(roles)
+    )
+    if branch is not None:
+        memberships = memberships.filter(Q(branch__isnull=True) | Q(branch=branch))
+    return User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
