@@ -17,8 +17,11 @@ def persona(request: HttpRequest) -> dict[str, Any]:
         return {}
     membership = getattr(request, "membership", None)
     membership = membership if membership else None
+    from xinyidai.notifications.services import unread_count
+
     return {
         "nav_items": _nav_items(membership),
+        "unread_notifications": unread_count(user),
         "active_membership": membership,
         "other_memberships": [
             m for m in user_memberships(request) if not membership or m.pk != membership.pk
@@ -34,8 +37,18 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
     if enterprise is not None:
         items.append((_("企业信息"), reverse("registry:enterprise_detail", args=[enterprise.uscc])))
         items.append((_("信用画像"), reverse("profiles:my_profile")))
+        items += [
+            (_("融资需求"), reverse("financing:need_list")),
+            (_("贷款产品"), reverse("financing:product_catalogue")),
+            (_("我的申请"), reverse("financing:application_list")),
+        ]
     if kind == "bank":
-        items.append((_("联合建模"), reverse("profiles:joint_list")))
+        items += [
+            (_("匹配需求"), reverse("financing:bank_need_list")),
+            (_("申请处理"), reverse("financing:bank_application_list")),
+            (_("产品管理"), reverse("financing:bank_product_list")),
+            (_("联合建模"), reverse("profiles:joint_list")),
+        ]
     if kind == "data_provider":
         items += [
             (_("数据报送"), reverse("sources:delivery_home")),

@@ -17,6 +17,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
     """The persona's landing page: what its organization kind works on."""
+    from xinyidai.financing.selectors import workspace_summary
     from xinyidai.sources.selectors import batches_visible_to, is_operator
 
     membership = request.membership  # type: ignore[attr-defined]
@@ -35,5 +36,6 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "enterprise": enterprise,
             "batches": batches,
             "is_operator": is_operator(membership),
+            "financing": workspace_summary(membership),
         },
     )

@@ -29,7 +29,7 @@ from xinyidai.registry.models import Enterprise
 
 from . import flags, selectors
 from .flags import Guarantee, Scenario
-from .matching import NeedTerms
+from .matching import EnterpriseFacts, NeedTerms
 from .models import Application, ApplicationEvent, FinancingNeed, Interest, LoanProduct
 from .transitions import TRANSITIONS, Side, Transition
 
@@ -148,9 +148,24 @@ def _need_fields(
     return fields
 
 
+FACT_FIELDS = [
+    "region_code",
+    "industry_section",
+    "size_class",
+    "established_on",
+    "grade",
+    "tax_grade",
+    "list_flag_mask",
+    "first_loan",
+]
+
+
 def _snapshot(need: FinancingNeed) -> None:
     """Copy the enterprise's facts the banks match on (they never read the enterprise)."""
-    facts = selectors.enterprise_facts(need.enterprise)
+    _copy_facts(need, selectors.enterprise_facts(need.enterprise))
+
+
+def _copy_facts(need: FinancingNeed, facts: EnterpriseFacts) -> None:
     need.region_code = facts.region_code
     need.industry_section = facts.industry_section
     need.size_class = facts.size_class
@@ -227,29 +242,22 @@ def needs_expire(*, today: dt.date | None = None) -> int:
 
 
 def needs_refresh_facts(*, enterprise_ids: Iterable[int]) -> int:
-    """Re-copy the facts of the enterprises' open needs after their profiles changed."""
+    """Re-copy the facts of these enterprises' open needs after their profiles changed.
+
+    Set-based: one query for the needs with their enterprises, one for the current profiles,
+    one for earlier loans, one bulk update."""
     needs = list(
         FinancingNeed.objects.filter(
             enterprise_id__in=list(enterprise_ids),
             status__in=[FinancingNeed.Status.PUBLISHED, FinancingNeed.Status.IN_TALKS],
         ).select_related("enterprise")
     )
+    if not needs:
+        return 0
+    facts = selectors.enterprise_facts_many({n.enterprise_id: n.enterprise for n in needs}.values())
     for need in needs:
-        _snapshot(need)
-    FinancingNeed.objects.bulk_update(
-        needs,
-        [
-            "region_code",
-            "industry_section",
-            "size_class",
-            "established_on",
-            "grade",
-            "tax_grade",
-            "list_flag_mask",
-            "first_loan",
-        ],
-        batch_size=500,
-    )
+        _copy_facts(need, facts[need.enterprise_id])
+    FinancingNeed.objects.bulk_update(needs, FACT_FIELDS, batch_size=500)
     return len(needs)
 
 

@@ -32,6 +32,7 @@ from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import SOURCE_SPECS, Batch
 
 from . import content, reading
+from .signals import profiles_changed
 from .models import LendingProfile, MonitoringRun, ProfileRebuild, ScoringModel
 from .reading import Chunk
 
@@ -267,6 +268,7 @@ def _profiles_write(drafts: dict[int, LendingProfile]) -> int:
         drafts[enterprise_id].version = last_versions.get(enterprise_id, 0) + 1
         drafts[enterprise_id].is_current = True
     LendingProfile.objects.bulk_create([drafts[i] for i in changed], batch_size=500)
+    profiles_changed.send(sender=LendingProfile, enterprise_ids=changed)
     return len(changed)
 
 
