@@ -1,4 +1,4 @@
-"""Working days across the Spring Festival and the make-up Saturdays of 2026 (国办发明电〔2025〕7号)."""
+"""Working days across the Spring Festival and the make-up Saturdays of 2026."""
 
 from __future__ import annotations
 

@@ -52,7 +52,8 @@ def test_publishing_copies_the_facts_banks_match_on(personas):
     need = services.need_create(
         enterprise=personas.enterprise_a, actor=personas.alice, **need_values()
     )
-    assert need.status == FinancingNeed.Status.DRAFT and need.grade == ""
+    assert need.status == FinancingNeed.Status.DRAFT
+    assert need.grade == ""
     need = services.need_publish(need=need, actor=personas.alice)
     assert need.status == FinancingNeed.Status.PUBLISHED
     assert (need.region_code, need.industry_section, need.size_class, need.grade) == (
@@ -61,7 +62,8 @@ def test_publishing_copies_the_facts_banks_match_on(personas):
         "small",
         "C",
     )
-    assert need.list_flag_mask == 4 and need.first_loan is True
+    assert need.list_flag_mask == 4
+    assert need.first_loan is True
     with pytest.raises(ValidationError, match="已发布"):
         services.need_publish(need=need, actor=personas.alice)
     with pytest.raises(ValidationError, match="只有草稿状态的需求可以修改"):

@@ -32,9 +32,9 @@ from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import SOURCE_SPECS, Batch
 
 from . import content, reading
-from .signals import profiles_changed
 from .models import LendingProfile, MonitoringRun, ProfileRebuild, ScoringModel
 from .reading import Chunk
+from .signals import profiles_changed
 
 logger = logging.getLogger(__name__)
 
