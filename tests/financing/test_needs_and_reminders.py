@@ -175,3 +175,47 @@ def test_the_daily_job_reminds_once_and_marks_breaches(personas, submitted):
 def test_the_daily_job_is_scheduled():
     entry = settings.CELERY_BEAT_SCHEDULE["financing-daily"]
     assert entry["task"] == "financing.financing_daily"
+
+
+def test_a_draft_is_checked_again_when_submitted(personas, product):
+    give_profile(personas.enterprise_a, "B")
+    draft = services.application_create(
+        enterprise=personas.enterprise_a,
+        product=product,
+        actor=personas.alice,
+        amount=Decimal("500000"),
+        term_months=12,
+        guarantee="credit",
+        purpose="working_capital",
+        submit=False,
+    )
+    assert draft.state == Application.State.DRAFT
+    services.product_set_status(product=product, actor=personas.officer, status="withdrawn")
+    with pytest.raises(ValidationError) as caught:
+        act(draft, "submit", personas.alice, personas.enterprise_a.organization)
+    assert caught.value.message_dict["product"] == ["该产品未上架，不能申请。"]
+    services.product_set_status(product=product, actor=personas.officer, status="published")
+    give_profile(personas.enterprise_a, "B", flags={"dishonest_debtor": True})
+    product.excluded_flag_mask = 1
+    product.save()
+    with pytest.raises(ValidationError) as caught:
+        act(draft, "submit", personas.alice, personas.enterprise_a.organization)
+    assert caught.value.message_dict["product"] == [
+        "不符合该产品的申请条件：被列入失信被执行人的企业不能申请该产品"
+    ]
+    draft.refresh_from_db()
+    assert draft.state == Application.State.DRAFT
+
+
+def test_an_expired_need_declines_its_pending_interest(personas, need, product):
+    from xinyidai.accounts.models import Membership
+
+    membership = Membership.objects.get(user=personas.officer)
+    interest = services.interest_express(need=need, product=product, membership=membership)
+    assert services.needs_expire(today=need.wanted_by + dt.timedelta(days=1)) == 1
+    interest.refresh_from_db()
+    assert interest.status == "declined"
+    interest.status = "pending"
+    interest.save()
+    with pytest.raises(ValidationError, match="该需求已关闭或已过期"):
+        services.interest_answer(interest=interest, actor=personas.alice, accept=True)

@@ -128,7 +128,7 @@ class Membership(models.Model):
                     }
                 }
             )
-        if self.branch_id is not None and self.branch.bank_id != self.organization_id:
+        if self.branch is not None and self.branch.bank_id != self.organization_id:
             raise ValidationError({"branch": _("所属网点必须是本银行的分支机构。")})
 
 

@@ -232,9 +232,10 @@ class MatchResult:
     def __init__(self, facts: EnterpriseFacts, need: NeedTerms, products: ProductFrame) -> None:
         self.facts, self.need, self.products = facts, need, products
         n = len(products)
+        self.eligible: npt.NDArray[np.bool_]
         if n:
             fails = _fails(facts, need, products)
-            self.eligible = ~fails.any(axis=0)
+            self.eligible = np.asarray(~fails.any(axis=0), dtype=np.bool_)
             self.first_fail = np.where(self.eligible, -1, fails.argmax(axis=0))
             self.parts = _scores(facts, need, products)
             score = np.where(self.eligible, self.parts["total"], -1.0)

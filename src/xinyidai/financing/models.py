@@ -22,9 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from . import flags
 from .flags import Guarantee, ListFlag, Purpose, Scenario
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
-RATE = {"max_digits": 6, "decimal_places": 3}  # annual rate in percent, e.g. 3.850
-
 
 class FinancingNeed(models.Model):
     """An enterprise's published need; banks see it anonymized until the enterprise reveals."""
@@ -49,7 +46,7 @@ class FinancingNeed(models.Model):
         related_name="+",
         verbose_name=_("发布人"),
     )
-    amount = models.DecimalField(_("融资金额(元)"), **MONEY)  # type: ignore[call-overload]
+    amount = models.DecimalField(_("融资金额(元)"), max_digits=16, decimal_places=2)
     term_months = models.PositiveSmallIntegerField(_("期限(月)"))
     purpose = models.CharField(_("资金用途"), max_length=20, choices=Purpose.choices)
     description = models.TextField(
@@ -59,9 +56,7 @@ class FinancingNeed(models.Model):
         help_text=_("仅在您向银行申请或接受其对接后，该银行才能看到"),
     )
     guarantee_mask = models.PositiveIntegerField(_("可接受的担保方式"))
-    max_rate = models.DecimalField(  # type: ignore[call-overload]
-        _("可接受的最高年利率(%)"), **RATE
-    )
+    max_rate = models.DecimalField(_("可接受的最高年利率(%)"), max_digits=6, decimal_places=3)
     wanted_by = models.DateField(_("期望放款日期"))
     scenario_mask = models.PositiveIntegerField(_("场景标签"), default=0)
     status = models.CharField(
@@ -144,12 +139,12 @@ class LoanProduct(models.Model):
     name = models.CharField(_("产品名称"), max_length=100)
     summary = models.CharField(_("产品简介"), max_length=300, blank=True)
     scenario_mask = models.PositiveIntegerField(_("场景标签"), default=0)
-    amount_min = models.DecimalField(_("最低金额(元)"), **MONEY)  # type: ignore[call-overload]
-    amount_max = models.DecimalField(_("最高金额(元)"), **MONEY)  # type: ignore[call-overload]
+    amount_min = models.DecimalField(_("最低金额(元)"), max_digits=16, decimal_places=2)
+    amount_max = models.DecimalField(_("最高金额(元)"), max_digits=16, decimal_places=2)
     term_min = models.PositiveSmallIntegerField(_("最短期限(月)"))
     term_max = models.PositiveSmallIntegerField(_("最长期限(月)"))
-    rate_min = models.DecimalField(_("最低年利率(%)"), **RATE)  # type: ignore[call-overload]
-    rate_max = models.DecimalField(_("最高年利率(%)"), **RATE)  # type: ignore[call-overload]
+    rate_min = models.DecimalField(_("最低年利率(%)"), max_digits=6, decimal_places=3)
+    rate_max = models.DecimalField(_("最高年利率(%)"), max_digits=6, decimal_places=3)
     guarantee_mask = models.PositiveIntegerField(_("担保方式"))
     # Eligibility. An empty rule (0, "", []) admits everyone.
     region_prefixes = models.JSONField(_("适用地区(行政区划代码前缀)"), default=list, blank=True)
@@ -369,7 +364,7 @@ class Application(models.Model):
         _("状态"), max_length=14, choices=State.choices, default=State.DRAFT, db_index=True
     )
     # What the enterprise asked for.
-    amount = models.DecimalField(_("申请金额(元)"), **MONEY)  # type: ignore[call-overload]
+    amount = models.DecimalField(_("申请金额(元)"), max_digits=16, decimal_places=2)
     term_months = models.PositiveSmallIntegerField(_("申请期限(月)"))
     guarantee = models.CharField(_("担保方式"), max_length=24, choices=Guarantee.choices)
     purpose = models.CharField(_("资金用途"), max_length=20, choices=Purpose.choices)
@@ -390,11 +385,11 @@ class Application(models.Model):
     decision_late = models.BooleanField(_("审批超时"), default=False)
     reminders = models.JSONField(_("已发提醒"), default=list, blank=True)
     # Decision.
-    approved_amount = models.DecimalField(  # type: ignore[call-overload]
-        _("批准金额(元)"), null=True, blank=True, **MONEY
+    approved_amount = models.DecimalField(
+        _("批准金额(元)"), null=True, blank=True, max_digits=16, decimal_places=2
     )
-    approved_rate = models.DecimalField(  # type: ignore[call-overload]
-        _("批准年利率(%)"), null=True, blank=True, **RATE
+    approved_rate = models.DecimalField(
+        _("批准年利率(%)"), null=True, blank=True, max_digits=6, decimal_places=3
     )
     approved_term_months = models.PositiveSmallIntegerField(
         _("批准期限(月)"), null=True, blank=True
@@ -407,12 +402,12 @@ class Application(models.Model):
     )
     reject_text = models.TextField(_("拒绝说明"), blank=True)
     # Disbursement.
-    disbursed_amount = models.DecimalField(  # type: ignore[call-overload]
-        _("放款金额(元)"), null=True, blank=True, **MONEY
+    disbursed_amount = models.DecimalField(
+        _("放款金额(元)"), null=True, blank=True, max_digits=16, decimal_places=2
     )
     disbursed_on = models.DateField(_("放款日期"), null=True, blank=True)
-    disbursed_rate = models.DecimalField(  # type: ignore[call-overload]
-        _("放款年利率(%)"), null=True, blank=True, **RATE
+    disbursed_rate = models.DecimalField(
+        _("放款年利率(%)"), null=True, blank=True, max_digits=6, decimal_places=3
     )
     disbursed_term_months = models.PositiveSmallIntegerField(
         _("贷款期限(月)"), null=True, blank=True
@@ -426,8 +421,8 @@ class Application(models.Model):
     # Outcome feedback.
     repaying_since = models.DateField(_("开始还款日期"), null=True, blank=True)
     overdue_since = models.DateField(_("逾期起始日"), null=True, blank=True)
-    overdue_amount = models.DecimalField(  # type: ignore[call-overload]
-        _("逾期金额(元)"), null=True, blank=True, **MONEY
+    overdue_amount = models.DecimalField(
+        _("逾期金额(元)"), null=True, blank=True, max_digits=16, decimal_places=2
     )
     settled_on = models.DateField(_("结清日期"), null=True, blank=True)
     defaulted_on = models.DateField(_("违约认定日期"), null=True, blank=True)

@@ -22,7 +22,15 @@ from xinyidai.registry.models import Enterprise
 
 from . import flags
 from .flags import ListFlag
-from .matching import PRODUCT_COLUMNS, EnterpriseFacts, MatchResult, NeedTerms, ProductFrame, match
+from .matching import (
+    PRODUCT_COLUMNS,
+    EnterpriseFacts,
+    MatchResult,
+    NeedTerms,
+    ProductFrame,
+    ProductMatch,
+    match,
+)
 from .models import (
     LOAN_STATES,
     OPEN_STATES,
@@ -197,7 +205,7 @@ def matches_for(
     eligible = result.ranked(limit)
     ineligible = result.ranked(ineligible_limit, eligible=False) if ineligible_limit else []
     wanted = [m.product_id for m in eligible + ineligible]
-    objects = LoanProduct.objects.select_related("bank").in_bulk(wanted)
+    objects = LoanProduct.objects.select_related("bank__organization").in_bulk(wanted)
     return Matches(
         result=result,
         eligible=[(objects[m.product_id], m) for m in eligible],
@@ -205,7 +213,9 @@ def matches_for(
     )
 
 
-def product_check(enterprise: Enterprise, product: LoanProduct, terms: NeedTerms | None = None):  # type: ignore[no-untyped-def]
+def product_check(
+    enterprise: Enterprise, product: LoanProduct, terms: NeedTerms | None = None
+) -> ProductMatch:
     """One product against an enterprise (and terms if given): the ProductMatch."""
     facts = enterprise_facts(enterprise)
     terms = terms or NeedTerms(
@@ -367,7 +377,7 @@ def needs_matching_bank(
                 f"l{i}": F("list_flag_mask").bitand(product["excluded_flag_mask"]),
             }
         )
-        fits |= _product_q(product, today) & Q(**{f"g{i}__gt": 0, f"l{i}": 0})
+        fits |= _product_q(dict(product), today) & Q(**{f"g{i}__gt": 0, f"l{i}": 0})
     queryset = queryset.filter(fits)
     if before is not None:
         published_at, pk = before
@@ -399,7 +409,9 @@ def revealed_to_bank(enterprise_id: int, bank: Bank) -> bool:
 
 
 def interests_of_need(need: FinancingNeed) -> QuerySet[Interest]:
-    return need.interests.select_related("bank", "product", "branch").order_by("-created_at")
+    return need.interests.select_related("bank__organization", "product", "branch").order_by(
+        "-created_at"
+    )
 
 
 def interests_of_bank_for_need(bank: Bank, need: FinancingNeed) -> QuerySet[Interest]:
@@ -411,7 +423,7 @@ def interest_for_enterprise(enterprise: Enterprise | None, pk: int) -> Interest 
         return None
     return (
         Interest.objects.filter(pk=pk, need__enterprise=enterprise)
-        .select_related("need", "product", "bank", "branch")
+        .select_related("need", "product", "bank__organization", "branch")
         .first()
     )
 
@@ -421,7 +433,7 @@ def interest_for_enterprise(enterprise: Enterprise | None, pk: int) -> Interest 
 
 def applications_of(enterprise: Enterprise) -> QuerySet[Application]:
     return Application.objects.filter(enterprise=enterprise).select_related(
-        "product", "bank", "branch"
+        "product", "bank__organization", "branch"
     )
 
 

@@ -235,10 +235,15 @@ def need_close(*, need: FinancingNeed, actor: User | None) -> FinancingNeed:
 def needs_expire(*, today: dt.date | None = None) -> int:
     """Open needs whose wanted-by date has passed become expired (one UPDATE)."""
     today = today or _today()
-    return FinancingNeed.objects.filter(
-        status__in=[FinancingNeed.Status.PUBLISHED, FinancingNeed.Status.IN_TALKS],
-        wanted_by__lt=today,
-    ).update(status=FinancingNeed.Status.EXPIRED, closed_at=_now())
+    with transaction.atomic():
+        expiring = FinancingNeed.objects.filter(
+            status__in=[FinancingNeed.Status.PUBLISHED, FinancingNeed.Status.IN_TALKS],
+            wanted_by__lt=today,
+        )
+        Interest.objects.filter(
+            need__in=expiring.values("pk"), status=Interest.Status.PENDING
+        ).update(status=Interest.Status.DECLINED, answered_at=_now())
+        return expiring.update(status=FinancingNeed.Status.EXPIRED, closed_at=_now())
 
 
 def needs_refresh_facts(*, enterprise_ids: Iterable[int]) -> int:
@@ -400,7 +405,7 @@ def interest_express(
         )
     if Interest.objects.filter(need=need, product=product).exists():
         raise ValidationError({"product": _("已经用该产品对此需求表达过意向。")})
-    branch = membership.branch or bank.branches.filter(is_head_office=True).first()
+    branch = membership.branch or bank.branches.get(is_head_office=True)
     interest = Interest.objects.create(
         need=need,
         product=product,
@@ -436,6 +441,8 @@ def interest_answer(*, interest: Interest, actor: User, accept: bool) -> Interes
     if interest.status != Interest.Status.PENDING:
         raise ValidationError(_("该意向已处理。"))
     need = interest.need
+    if accept and not need.is_open:
+        raise ValidationError(_("该需求已关闭或已过期，不能再接受对接。"))
     if accept:
         application = application_create(
             enterprise=need.enterprise,
@@ -538,31 +545,8 @@ def application_create(
         errors["need"] = _("只能关联本企业的融资需求。")
     if branch is not None and branch.bank_id != product.bank_id:
         errors["branch"] = _("经办网点必须属于该产品的银行。")
-    if not errors:
-        check = selectors.product_check(
-            enterprise,
-            product,
-            NeedTerms(
-                amount=value,  # type: ignore[arg-type]
-                term_months=term,
-                max_rate=product.rate_max,
-                guarantee_mask=flags.mask(Guarantee, [guarantee]),
-            ),
-        )
-        if not check.eligible:
-            errors["product"] = _("不符合该产品的申请条件：%(why)s") % {"why": check.failure}
-    if errors:
-        raise ValidationError(errors)
-    if Application.objects.filter(
-        enterprise=enterprise,
-        product=product,
-        state__in=[
-            Application.State.SUBMITTED,
-            Application.State.ACCEPTED,
-            Application.State.UNDER_REVIEW,
-        ],
-    ).exists():
-        raise ValidationError(_("您已有一笔该产品的申请正在办理，请等待结果或先撤回。"))
+    if errors or value is None or enterprise.organization is None:
+        raise ValidationError(errors or _("企业尚未在平台注册，不能申请。"))
     application = Application(
         enterprise=enterprise,
         product=product,
@@ -576,6 +560,8 @@ def application_create(
         purpose=purpose,
         note=note or "",
     )
+    if not submit:  # submitting checks the same, once
+        _check_submittable(application)
     application.full_clean()
     application.save()
     audit(
@@ -592,6 +578,41 @@ def application_create(
             organization=enterprise.organization,
         )
     return application
+
+
+def _check_submittable(application: Application) -> None:
+    """What must hold when an application is created and again when a draft is submitted:
+    the product is on offer, the enterprise qualifies, no other application to it is open."""
+    product = application.product
+    if product.status != LoanProduct.Status.PUBLISHED:
+        raise ValidationError({"product": _("该产品未上架，不能申请。")})
+    check = selectors.product_check(
+        application.enterprise,
+        product,
+        NeedTerms(
+            amount=application.amount,
+            term_months=application.term_months,
+            max_rate=product.rate_max,
+            guarantee_mask=flags.mask(Guarantee, [application.guarantee]),
+        ),
+    )
+    if not check.eligible:
+        raise ValidationError(
+            {"product": _("不符合该产品的申请条件：%(why)s") % {"why": check.failure}}
+        )
+    duplicate = Application.objects.filter(
+        enterprise=application.enterprise,
+        product=product,
+        state__in=[
+            Application.State.SUBMITTED,
+            Application.State.ACCEPTED,
+            Application.State.UNDER_REVIEW,
+        ],
+    )
+    if application.pk is not None:
+        duplicate = duplicate.exclude(pk=application.pk)
+    if duplicate.exists():
+        raise ValidationError(_("您已有一笔该产品的申请正在办理，请等待结果或先撤回。"))
 
 
 def _decimal(value: Any, field: str, errors: dict[str, str], label: str) -> Decimal | None:
@@ -669,6 +690,7 @@ def _apply(
     errors: dict[str, str] = {}
     record: dict[str, Any] = {}
     if action == "submit":
+        _check_submittable(application)
         product = application.product
         application.submitted_at = now
         application.accept_due_on = add_working_days(today, product.promised_accept_days)
@@ -898,8 +920,8 @@ def _notify_transition(application: Application, action: str, from_state: str, n
             url=_url("financing:bank_application_detail", application.pk),
         )
         return
-    title = ENTERPRISE_TITLES.get(action)
-    if title is None:
+    enterprise_title = ENTERPRISE_TITLES.get(action)
+    if enterprise_title is None:
         return
     body = _("产品：%(product)s（%(bank)s）。") % {"product": product, "bank": application.bank}
     if action == "approve":
@@ -924,7 +946,7 @@ def _notify_transition(application: Application, action: str, from_state: str, n
         recipients=members_of(enterprise.organization),
         organization=enterprise.organization,
         kind=f"application.{action}",
-        title=str(title),
+        title=str(enterprise_title),
         body=body,
         url=_url("financing:application_detail", application.pk),
     )

@@ -335,6 +335,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "published": published,
             "check": selectors.product_check(enterprise, product) if published else None,
             "branches": product.branches.all(),
+            "regions": [flags.city_of(p.ljust(6, "0")) or p for p in product.region_prefixes],
         },
     )
 

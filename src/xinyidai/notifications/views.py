@@ -15,7 +15,7 @@ from .models import Notification
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    queryset = Notification.objects.filter(recipient=request.user)
+    queryset = Notification.objects.filter(recipient_id=request.user.pk)
     if request.GET.get("unread"):
         queryset = queryset.filter(read_at__isnull=True)
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
