@@ -544,7 +544,7 @@ def test_a_stale_page_gets_409_and_the_current_state(client, personas, submitted
     )
     assert response.status_code == 409
     body = response.content.decode()
-    assert "申请当前状态为“已受理”，不能撤回申请。" in body
+    assert "申请状态已变为“已受理”，请刷新页面后再操作。" in body
     assert 'data-role="state">已受理<' in body
     submitted.refresh_from_db()
     assert submitted.state == S.ACCEPTED

@@ -228,6 +228,31 @@ def product_check(
     return result.explain(0)
 
 
+def need_facts(need: FinancingNeed, *, today: dt.date | None = None) -> EnterpriseFacts:
+    """The enterprise facts a need carries (the copy banks are allowed to match on)."""
+    return EnterpriseFacts(
+        region_code=need.region_code,
+        industry_section=need.industry_section,
+        size_class=need.size_class,
+        established_on=need.established_on,
+        grade=need.grade,
+        tax_grade=need.tax_grade,
+        list_flag_mask=need.list_flag_mask,
+        first_loan=need.first_loan,
+        as_of=today or local_today(),
+    )
+
+
+def need_check(need: FinancingNeed, product: LoanProduct) -> ProductMatch:
+    """One product against a published need, on the need's copy of the enterprise's facts."""
+    result = match(
+        need_facts(need),
+        need_terms(need),
+        product_frame(LoanProduct.objects.filter(pk=product.pk)),
+    )
+    return result.explain(0)
+
+
 # --------------------------------------------------------------------------- banks and needs
 
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from risk_models.standards.regions import RegionCodeError, validate_jurisdiction_prefix
 from xinyidai.accounts.models import Bank, Branch, Membership, Organization, User
 from xinyidai.core.models import audit
 from xinyidai.core.workdays import add_working_days, working_days_between
@@ -33,6 +34,10 @@ from .matching import EnterpriseFacts, NeedTerms
 from .models import Application, ApplicationEvent, FinancingNeed, Interest, LoanProduct
 from .transitions import TRANSITIONS, Side, Transition
 
+# Rules about what the need asks for (shown to banks); the others are about who the enterprise is.
+NEED_TERM_RULES = frozenset(
+    {"amount_max", "amount_min", "term_max", "term_min", "rate", "guarantee"}
+)
 MAX_AMOUNT = Decimal("100000000000")  # 1000亿元: beyond any SME loan
 MAX_TERM = 360
 MAX_RATE = Decimal("36")  # the judicial protection ceiling for private lending, in percent
@@ -41,15 +46,16 @@ MAX_RATE = Decimal("36")  # the judicial protection ceiling for private lending,
 class TransitionNotAllowed(Exception):
     """The action is not allowed from the application's current state (HTTP 409)."""
 
-    def __init__(self, application: Application, action: str) -> None:
+    def __init__(self, application: Application, action: str, *, stale: bool = False) -> None:
         self.application = application
         self.action = action
         self.state = application.state
         label = TRANSITIONS[action].label if action in TRANSITIONS else action
-        super().__init__(
-            _("申请当前状态为“%(state)s”，不能%(action)s。")
-            % {"state": application.get_state_display(), "action": label}
-        )
+        if stale:
+            message = _("申请状态已变为“%(state)s”，请刷新页面后再操作。")
+        else:
+            message = _("申请当前状态为“%(state)s”，不能%(action)s。")
+        super().__init__(message % {"state": application.get_state_display(), "action": label})
 
 
 def _now() -> dt.datetime:
@@ -269,8 +275,49 @@ def needs_refresh_facts(*, enterprise_ids: Iterable[int]) -> int:
 # --------------------------------------------------------------------------- products
 
 
+def _whole(value: Any, field: str, errors: dict[str, str], default: int, high: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        errors[field] = _("请输入整数。")
+        return default
+    if not 0 <= number <= high:
+        errors[field] = _("须在 0–%(high)s 之间。") % {"high": high}
+    return number
+
+
+def _region_prefixes(values: Iterable[str], errors: dict[str, str]) -> list[str]:
+    prefixes = set()
+    for value in values:
+        if not str(value).strip():
+            continue
+        try:
+            prefixes.add(validate_jurisdiction_prefix(str(value)))
+        except RegionCodeError:
+            errors["region_prefixes"] = _(
+                "地区须为2位、4位或6位行政区划代码前缀，“%(value)s”不符合。"
+            ) % {"value": value}
+    return sorted(prefixes)
+
+
+def _codes(
+    values: Iterable[str], alphabet: Iterable[str], field: str, errors: dict[str, str]
+) -> int:
+    values = [str(v) for v in values]
+    known = list(alphabet)
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        errors[field] = _("未知选项：%(values)s") % {"values": "、".join(unknown)}
+    return flags.code_mask(known, values)
+
+
 def _product_fields(values: dict[str, Any], bank: Bank) -> tuple[dict[str, Any], list[Branch]]:
     errors: dict[str, str] = {}
+    min_years = _decimal(values.get("min_years") or 0, "min_years", errors, _("最低经营年限"))
+    if min_years is not None and not Decimal("0") <= min_years <= Decimal("50"):
+        errors["min_years"] = _("最低经营年限须在 0–50 年之间。")
     fields: dict[str, Any] = {
         "name": (values.get("name") or "").strip(),
         "summary": (values.get("summary") or "").strip(),
@@ -285,15 +332,21 @@ def _product_fields(values: dict[str, Any], bank: Bank) -> tuple[dict[str, Any],
         "excluded_flag_mask": _choices(
             values.get("excluded_flags", ()), flags.ListFlag, "excluded_flags", errors
         ),
-        "industry_mask": flags.industry_mask(values.get("industries", ())),
-        "size_mask": flags.size_mask(values.get("sizes", ())),
-        "region_prefixes": sorted({p.strip() for p in values.get("region_prefixes", ()) if p}),
-        "min_years": Decimal(str(values.get("min_years") or 0)),
+        "industry_mask": _codes(
+            values.get("industries", ()), flags.SECTION_CODES, "industries", errors
+        ),
+        "size_mask": _codes(values.get("sizes", ()), flags.SIZE_CODES, "sizes", errors),
+        "region_prefixes": _region_prefixes(values.get("region_prefixes", ()), errors),
+        "min_years": min_years or Decimal("0"),
         "worst_grade": values.get("worst_grade") or "",
         "worst_tax_grade": values.get("worst_tax_grade") or "",
         "first_loan_friendly": bool(values.get("first_loan_friendly")),
-        "promised_accept_days": int(values.get("promised_accept_days") or 1),
-        "promised_decision_days": int(values.get("promised_decision_days") or 3),
+        "promised_accept_days": _whole(
+            values.get("promised_accept_days"), "promised_accept_days", errors, 1, 30
+        ),
+        "promised_decision_days": _whole(
+            values.get("promised_decision_days"), "promised_decision_days", errors, 3, 60
+        ),
     }
     if not fields["name"]:
         errors["name"] = _("请填写产品名称。")
@@ -306,18 +359,22 @@ def _product_fields(values: dict[str, Any], bank: Bank) -> tuple[dict[str, Any],
     ):
         if low not in errors and high not in errors and fields[high] < fields[low]:
             errors[high] = message
-    for prefix in fields["region_prefixes"]:
-        if not (prefix.isdigit() and len(prefix) in (2, 4, 6)):
-            errors["region_prefixes"] = _(
-                "地区须为2位、4位或6位行政区划代码前缀，“%(value)s”不符合。"
-            ) % {"value": prefix}
+    if (
+        "promised_decision_days" not in errors
+        and fields["promised_decision_days"] < fields["promised_accept_days"]
+    ):
+        errors["promised_decision_days"] = _("承诺审批时限不能短于承诺受理时限。")
     if fields["worst_grade"] and fields["worst_grade"] not in flags.GRADES:
         errors["worst_grade"] = _("未知的信用等级。")
     if fields["worst_tax_grade"] and fields["worst_tax_grade"] not in flags.TAX_GRADES:
         errors["worst_tax_grade"] = _("未知的纳税信用等级。")
-    branch_ids = [int(b) for b in values.get("branches", ()) or ()]
+    try:
+        branch_ids = {int(b) for b in values.get("branches", ()) or ()}
+    except (TypeError, ValueError):
+        branch_ids = set()
+        errors["branches"] = _("办理网点必须是本行的分支机构。")
     branches = list(Branch.objects.filter(bank=bank, pk__in=branch_ids))
-    if len(branches) != len(set(branch_ids)):
+    if len(branches) != len(branch_ids):
         errors["branches"] = _("办理网点必须是本行的分支机构。")
     if errors:
         raise ValidationError(errors)
@@ -398,11 +455,14 @@ def interest_express(
         raise ValidationError({"product": _("该产品未上架。")})
     if not need.is_open:
         raise ValidationError(_("该需求已不在对接中。"))
-    check = selectors.product_check(need.enterprise, product, selectors.need_terms(need))
+    check = selectors.need_check(need, product)
     if not check.eligible:
-        raise ValidationError(
-            {"product": _("该产品与此需求不匹配：%(why)s") % {"why": check.failure}}
-        )
+        # The bank is anonymous to the enterprise's facts: it learns only the need's own terms.
+        if check.failed_rule in NEED_TERM_RULES:
+            why = check.failure
+        else:
+            why = _("企业不满足该产品的准入条件")
+        raise ValidationError({"product": _("该产品与此需求不匹配：%(why)s") % {"why": why}})
     if Interest.objects.filter(need=need, product=product).exists():
         raise ValidationError({"product": _("已经用该产品对此需求表达过意向。")})
     branch = membership.branch or bank.branches.get(is_head_office=True)
@@ -822,10 +882,10 @@ def application_transition(
     owner = locked.enterprise.organization_id if side == Side.ENTERPRISE else locked.bank_id
     if transition.side != side or owner != organization.pk:
         raise ValidationError(_("无权对该申请执行此操作。"))
-    if locked.state not in transition.sources or (
-        expected_state is not None and locked.state != expected_state
-    ):
+    if locked.state not in transition.sources:
         raise TransitionNotAllowed(locked, action)
+    if expected_state is not None and locked.state != expected_state:
+        raise TransitionNotAllowed(locked, action, stale=True)
     now = _now()
     from_state = locked.state
     record = _apply(locked, transition, data, now)

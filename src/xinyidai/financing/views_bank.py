@@ -308,7 +308,7 @@ def interest_express(request: HttpRequest, pk: int) -> HttpResponse:
                     message=form.cleaned_data["message"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                _add_errors(form, exc)  # the service words a mismatch for an anonymous bank
             else:
                 messages.success(
                     request, _("已向企业表达对接意向。企业接受后会形成申请，并通知本行。")
@@ -333,9 +333,7 @@ def countdown(due: dt.date | None, today: dt.date) -> Countdown | None:
     days = working_days_between(today, due)
     if due < today:
         late_by = -days
-        text = (
-            _("已超时 %(n)s 个工作日") % {"n": late_by} if late_by > 0 else _("已超过承诺日期")
-        )
+        text = _("已超时 %(n)s 个工作日") % {"n": late_by} if late_by > 0 else _("已超过承诺日期")
         return Countdown(days=days, late=True, text=text)
     if days == 0:
         return Countdown(days=0, late=False, text=_("今天到期"))
@@ -390,17 +388,18 @@ EMPTY_TABS = {
 def application_list(request: HttpRequest) -> HttpResponse:
     membership, _bank = _staff(request)
     visible = selectors.applications_for_bank(membership)
-    wanted = request.GET.get("state", DEFAULT_TAB)
-    tab = next((t for t in TABS if t[0] == wanted), None) or next(
-        t for t in TABS if t[0] == DEFAULT_TAB
-    )
+    states_of = {key: states for key, _label, states in TABS}
+    tab = request.GET.get("state", DEFAULT_TAB)
+    if tab not in states_of:
+        tab = DEFAULT_TAB
     counts = visible.aggregate(
         **{
             key: Count("pk", filter=Q(state__in=states) if states is not None else None)
             for key, _label, states in TABS
         }
     )
-    queryset = visible if tab[2] is None else visible.filter(state__in=tab[2])
+    states = states_of[tab]
+    queryset = visible if states is None else visible.filter(state__in=states)
     # Most urgent first: the due date of the stage the bank owes an answer for, then the rest.
     queryset = queryset.annotate(
         due=Case(
@@ -417,10 +416,10 @@ def application_list(request: HttpRequest) -> HttpResponse:
         "financing/bank/application_list.html",
         {
             "tabs": [(key, label, counts[key]) for key, label, _states in TABS],
-            "tab": tab[0],
+            "tab": tab,
             "page": page,
             "rows": [_inbox_row(a, today) for a in page.object_list],
-            "empty_text": EMPTY_TABS[tab[0]],
+            "empty_text": EMPTY_TABS[tab],
             "branch": membership.branch,
         },
     )
@@ -458,9 +457,7 @@ def _action_form(
             disbursed_on=selectors.local_today(),
             is_first_loan=not selectors.had_loan(application.enterprise),
         )
-    elif action == "overdue":
-        initial.update(on=selectors.local_today())
-    elif action in OUTCOME_DATE_LABELS:
+    elif action == "overdue" or action in OUTCOME_DATE_LABELS:
         initial.update(on=selectors.local_today())
     if form_class is HandOverForm:
         kwargs["branches"] = selectors.branches_of(bank).exclude(pk=application.branch_id)
@@ -610,11 +607,11 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
     if transition is None or transition.side != Side.BANK:
         messages.error(request, _("未知操作。"))
         return _application_page(request, membership, bank, application, status=400)
-    if action not in {t.action for t in allowed_actions(application.state, Side.BANK)} or (
-        request.POST.get("expected_state", application.state) != application.state
-    ):
+    allowed = action in {t.action for t in allowed_actions(application.state, Side.BANK)}
+    stale = request.POST.get("expected_state", application.state) != application.state
+    if not allowed or stale:
         # The page the officer acted on is out of date: show the application as it is now.
-        conflict = str(services.TransitionNotAllowed(application, action))
+        conflict = str(services.TransitionNotAllowed(application, action, stale=allowed))
         return _application_page(
             request, membership, bank, application, conflict=conflict, status=409
         )
