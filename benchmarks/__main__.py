@@ -1,6 +1,8 @@
 """Run each benchmark module in its own process (so peak memory is its own) and write one report.
 
 Each module defines ``run() -> list[dict]``; every figure has name, value, unit and scale.
+``python -m benchmarks bench_x ...`` runs only those modules and replaces only their figures in
+the report; the others keep theirs (each figure carries when it was measured).
 """
 
 from __future__ import annotations
@@ -55,13 +57,21 @@ def main(argv: list[str]) -> int:
             figure["benchmark"] = module
             figures.append(figure)
             print(f"  {figure['name']}: {figure['value']} {figure['unit']} ({figure['scale']})")
+    path = HERE / "results.json"
+    if only and path.exists():
+        kept = [
+            f
+            for f in json.loads(path.read_text()).get("figures", [])
+            if f.get("benchmark") not in modules
+        ]
+        figures = kept + figures
     report = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
         "figures": figures,
     }
-    (HERE / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-    print(f"wrote {HERE / 'results.json'} ({len(figures)} figures)")
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(f"wrote {path} ({len(figures)} figures)")
     return 1 if failed else 0
 
 

@@ -1,9 +1,34 @@
-"""The demo seed delivers a whole synthetic city through the real ingestion path."""
+"""The demo seed delivers a whole synthetic city through the real ingestion path, and financing
+data through the real services: products, needs, and applications in every state."""
+
+from collections import Counter
 
 import pytest
+from django.db.models import Prefetch
+from django.utils import timezone
 
+from xinyidai.accounts.models import Bank
 from xinyidai.core.demo import seed_demo
+from xinyidai.financing import selectors
+from xinyidai.financing.models import (
+    Application,
+    ApplicationEvent,
+    FinancingNeed,
+    Interest,
+    LoanProduct,
+)
+from xinyidai.notifications.models import Notification
+from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import RECORD_MODELS, Batch, Source
+
+S = Application.State
+
+
+def _financing_counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (LoanProduct, FinancingNeed, Interest, Application, ApplicationEvent)
+    }
 
 
 @pytest.mark.django_db
@@ -17,6 +42,74 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     assert set(batches.values_list("status", flat=True)) == {"accepted"}
     assert set(batches.values_list("file_format", flat=True)) == {"csv", "xlsx", "jsonl"}
     assert sum(model.objects.count() for model in RECORD_MODELS.values()) == first["records_loaded"]
+
+    # Financing: eight published products, a draft and a withdrawn one.
+    assert Counter(LoanProduct.objects.values_list("status", flat=True)) == {
+        "published": 8,
+        "draft": 1,
+        "withdrawn": 1,
+    }
+    # Applications in every state, walked through the state machine (one event per step).
+    assert Counter(Application.objects.values_list("state", flat=True)) == {
+        S.DRAFT: 3,
+        S.SUBMITTED: 7,
+        S.ACCEPTED: 3,
+        S.UNDER_REVIEW: 3,
+        S.APPROVED: 3,
+        S.REJECTED: 5,
+        S.WITHDRAWN: 3,
+        S.DISBURSED: 3,
+        S.REPAYING: 5,
+        S.SETTLED: 3,
+        S.OVERDUE: 2,
+        S.DEFAULTED: 1,
+    }
+    assert first["applications"] == 41
+    assert first["products"] == 10
+    in_order = Prefetch("events", queryset=ApplicationEvent.objects.order_by("pk"))
+    for application in Application.objects.exclude(state=S.DRAFT).prefetch_related(in_order):
+        steps = list(application.events.all())  # in the order the state machine wrote them
+        assert steps[0].action == "submit"
+        assert steps[-1].to_state == application.state
+        assert [e.created_at for e in steps] == sorted(e.created_at for e in steps)
+    # Timelines lie in the past: response times vary, three submissions are past their
+    # promised acceptance date.
+    today = timezone.localdate()
+    assert not Application.objects.filter(submitted_at__gt=timezone.now()).exists()
+    late = selectors.overdue_applications(today).filter(state=S.SUBMITTED, accept_due_on__lt=today)
+    assert late.count() == 3
+    accept_days = set(
+        Application.objects.exclude(accept_working_days=None).values_list(
+            "accept_working_days", flat=True
+        )
+    )
+    assert len(accept_days) >= 3
+    # ent_owner's enterprise: one of each, a published need with 粤信银行's pending interest,
+    # and a draft need.
+    own = Enterprise.objects.get(organization__memberships__user__username="ent_owner")
+    assert Counter(Application.objects.filter(enterprise=own).values_list("state", flat=True)) == {
+        S.DISBURSED: 1,
+        S.REJECTED: 1,
+        S.APPROVED: 1,
+        S.SUBMITTED: 1,
+        S.DRAFT: 1,
+    }
+    assert Counter(own.needs.values_list("status", flat=True)) == {"published": 1, "draft": 1}
+    interest = Interest.objects.get(need__enterprise=own)
+    assert (interest.bank.short_name, interest.status) == ("粤信银行", "pending")
+    # Every unregistered enterprise of the small city has published a need; banks see them.
+    waiting = Enterprise.objects.filter(organization__isnull=True)
+    published = FinancingNeed.objects.filter(status="published", enterprise__in=waiting)
+    assert published.count() == waiting.count()
+    assert first["needs"] == published.count() + 2
+    for bank in Bank.objects.all():
+        assert len(selectors.needs_matching_bank(bank)) >= 5
+    # The demo sends no e-mail.
+    assert not Notification.objects.filter(emailed_at=None).exists()
+
+    before = _financing_counts()
     second = seed_demo(enterprises=60)
     assert (second["records_loaded"], second["enterprises_loaded"]) == (0, 0)
+    assert (second["products"], second["needs"], second["applications"]) == (0, 0, 0)
     assert Batch.objects.count() == 12
+    assert _financing_counts() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -125,3 +126,29 @@ def test_money_and_rates_read_as_people_say_them():
     assert flags.yuan_wan(Decimal("9800")) == "9,800元"
     assert flags.percent(Decimal("3.850")) == "3.85%"
     assert flags.percent(Decimal("4")) == "4.00%"
+
+
+def test_a_changed_product_is_matched_as_it_is_now(personas, facts):
+    """The per-process frame of products is rebuilt when any product changes."""
+    from xinyidai.accounts.models import Bank
+    from xinyidai.financing import services
+    from xinyidai.financing.models import LoanProduct
+
+    from .conftest import product_values
+
+    facts = type(facts)(**{**facts.__dict__, "list_flag_mask": 0})
+    product = make_product(personas.bank, personas.officer)
+    assert selectors.matches_for(facts, TERMS).result.eligible_count == 1
+    services.product_save(
+        bank=Bank.objects.get(organization=personas.bank),
+        actor=personas.officer,
+        product=product,
+        **product_values(amount_max=Decimal("500000")),
+    )
+    [(_p, match)] = selectors.matches_for(facts, TERMS).ineligible
+    assert match.failure == "金额超出该产品上限 50万元"
+    # A change made elsewhere (another process) is seen through the products' own columns.
+    LoanProduct.objects.filter(pk=product.pk).update(
+        status=LoanProduct.Status.WITHDRAWN, updated_at=product.updated_at + dt.timedelta(seconds=1)
+    )
+    assert selectors.matches_for(facts, TERMS).ineligible == []

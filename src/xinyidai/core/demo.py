@@ -1,4 +1,5 @@
-"""Deterministic demo data: organizations of every kind, their people, and a synthetic registry.
+"""Deterministic demo data: organizations of every kind, their people, a synthetic registry,
+credit data, profiles, and financing (``xinyidai.financing.demo``).
 
 Running it again changes nothing. Every enterprise and person is invented by
 ``risk_models.synth``; the TOTP secrets of the demo staff are derived from their user names so
@@ -8,6 +9,7 @@ that ``python manage.py demo_otp USER`` can print the current code.
 from __future__ import annotations
 
 import hashlib
+import logging
 import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -23,7 +25,14 @@ from risk_models.catalogue import SOURCES
 from risk_models.files import write_source_file
 from risk_models.standards.industries import section_of
 from risk_models.synth import DEFAULT_AS_OF, SynthCity, synth_city
-from xinyidai.accounts.models import Bank, DataProvider, Organization, Regulator, Role, User
+from xinyidai.accounts.models import (
+    Bank,
+    DataProvider,
+    Organization,
+    Regulator,
+    Role,
+    User,
+)
 from xinyidai.accounts.services import (
     bank_create,
     branch_create,
@@ -31,6 +40,7 @@ from xinyidai.accounts.services import (
     organization_create,
     regulator_create,
 )
+from xinyidai.financing.demo import seed_financing
 from xinyidai.profiles import services as profiles_services
 from xinyidai.profiles.models import LendingProfile, ProfileRebuild
 from xinyidai.registry.models import Enterprise, size_classes
@@ -208,8 +218,21 @@ PERSONAS: list[Persona] = [
 ]
 
 
-@transaction.atomic
 def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
+    # After commit, the e-mail task of each demo notification runs (eagerly in the demo) and
+    # finds nothing to send (see ``xinyidai.financing.demo``); its log line per task would bury the
+    # demo's own output.
+    trace = logging.getLogger("celery.app.trace")
+    level = trace.level
+    trace.setLevel(max(level, logging.WARNING))
+    try:
+        return _seed_demo(enterprises=enterprises)
+    finally:
+        trace.setLevel(level)
+
+
+@transaction.atomic
+def _seed_demo(*, enterprises: int) -> dict[str, int]:
     city = synth_city(enterprises, seed=DEMO_SEED, as_of=DEFAULT_AS_OF)
     frame = city.enterprises
     loaded = _load_registry(frame.iloc[2:])
@@ -286,11 +309,15 @@ def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
     with profiles_services.rebuilds_deferred():  # one rebuild below instead of one per batch
         records = _deliver_city(city, providers)
     profiles = _profiles()
+    financed = seed_financing(
+        frame, seed=DEMO_SEED
+    )  # after the profiles: eligibility depends on them
     return {
         "enterprises_loaded": loaded,
         "personas": len(PERSONAS),
         "records_loaded": records,
         "profile_versions": profiles,
+        **financed,
     }
 
 

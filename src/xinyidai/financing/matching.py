@@ -253,8 +253,8 @@ class MatchResult:
         return int(self.eligible.sum())
 
     def ranked(self, limit: int | None = None, *, eligible: bool = True) -> list[ProductMatch]:
-        positions = [int(i) for i in self.order if bool(self.eligible[i]) == eligible]
-        return [self.explain(i) for i in positions[:limit]]
+        positions = self.order[self.eligible[self.order] == eligible][:limit]
+        return [self.explain(int(i)) for i in positions]
 
     def position_of(self, product_id: int) -> int | None:
         found = np.flatnonzero(self.products.ids == product_id)

@@ -178,11 +178,36 @@ def products_of(bank: Bank) -> QuerySet[LoanProduct]:
     return LoanProduct.objects.filter(bank=bank).order_by("-updated_at", "-id")
 
 
+# The published products as arrays, kept per process and rebuilt when any product changes.
+_frame_cache: dict[str, Any] = {"key": None, "frame": None, "generation": 0}
+
+
+def products_changed() -> None:
+    """Called by the product services: this process rebuilds its frame on the next match."""
+    _frame_cache["generation"] += 1
+
+
 def product_frame(queryset: QuerySet[LoanProduct] | None = None) -> ProductFrame:
-    rows = (queryset if queryset is not None else published_products()).values_list(
-        *PRODUCT_COLUMNS
+    """Columns of the published products (or of ``queryset``) for matching.
+
+    Reading and decoding thousands of rows costs far more than matching them, so the frame of
+    all published products is kept per process. Its key — count, highest id and latest change
+    of every product, whatever its status, read in one aggregate — changes with any edit,
+    publication or withdrawal, in whichever process it happened."""
+    if queryset is not None:
+        return ProductFrame.from_rows(list(queryset.order_by().values_list(*PRODUCT_COLUMNS)))
+    from django.db.models import Count, Max
+
+    stamp = LoanProduct.objects.order_by().aggregate(
+        n=Count("pk"), last_id=Max("pk"), changed=Max("updated_at")
     )
-    return ProductFrame.from_rows(list(rows))
+    key = (stamp["n"], stamp["last_id"], stamp["changed"], _frame_cache["generation"])
+    if _frame_cache["key"] != key:
+        rows = published_products().order_by().values_list(*PRODUCT_COLUMNS)
+        _frame_cache["frame"] = ProductFrame.from_rows(list(rows))
+        _frame_cache["key"] = key
+    frame: ProductFrame = _frame_cache["frame"]
+    return frame
 
 
 @dataclass

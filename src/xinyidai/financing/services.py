@@ -397,6 +397,7 @@ def product_save(
     product.full_clean()
     product.save()
     product.branches.set(branches)
+    selectors.products_changed()
     audit(
         action="product.save",
         actor=actor,
@@ -423,6 +424,7 @@ def product_set_status(*, product: LoanProduct, actor: User, status: str) -> Loa
     if status == LoanProduct.Status.PUBLISHED:
         product.published_at = _now()
     product.save(update_fields=["status", "published_at", "updated_at"])
+    selectors.products_changed()
     audit(
         action=f"product.{status}",
         actor=actor,

@@ -235,8 +235,9 @@ class _PostgresLoader(_Loader):
             self.cursor.copy_expert(
                 f"COPY {_quote(target)} ({names}) FROM STDIN WITH (FORMAT csv{freeze})",
                 io.BytesIO(data),
-                # Large pieces: each read takes the GIL from the reader thread.
-                size=COPY_PIECE_BYTES,
+                # Large pieces: each read takes the GIL from the reader thread. Positional:
+                # Django's debug cursor wrapper passes only positional arguments on.
+                COPY_PIECE_BYTES,
             )
 
     def _staging(self) -> str:

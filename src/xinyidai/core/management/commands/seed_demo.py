@@ -19,7 +19,9 @@ class Command(BaseCommand):
         records = result["records_loaded"]
         out(
             f"演示数据就绪：新载入企业 {loaded} 家，信用记录 {records:,} 条，"
-            f"新生成信用画像 {result['profile_versions']:,} 份，演示账户 {personas} 个。"
+            f"新生成信用画像 {result['profile_versions']:,} 份，演示账户 {personas} 个；"
+            f"新建贷款产品 {result.get('products', 0)} 个、融资需求 {result.get('needs', 0)} 条、"
+            f"贷款申请 {result.get('applications', 0)} 笔。"
         )
         out("")
         out(f"所有演示账户的密码 / password for every demo user: {DEMO_PASSWORD}")
