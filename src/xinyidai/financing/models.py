@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import flags
 from .flags import Guarantee, ListFlag, Purpose, Scenario
@@ -303,7 +304,7 @@ class Application(models.Model):
         DISBURSED = "disbursed", _("已放款")
         REPAYING = "repaying", _("还款中")
         SETTLED = "settled", _("已结清")
-        OVERDUE = "overdue", _("逾期")
+        OVERDUE = "overdue", pgettext_lazy("loan state", "逾期")
         DEFAULTED = "defaulted", _("违约")
 
     class RejectReason(models.TextChoices):

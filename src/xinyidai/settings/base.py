@@ -219,11 +219,11 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@xinyidai.example")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in e-mails
 
 # Wagtail
 WAGTAIL_SITE_NAME = "信易贷"
 WAGTAILADMIN_BASE_URL = env.str("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env.str("SITE_URL", default=WAGTAILADMIN_BASE_URL)  # links in notification e-mails
 WAGTAIL_I18N_ENABLED = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt", "zip"]
