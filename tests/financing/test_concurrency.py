@@ -23,7 +23,9 @@ from xinyidai.financing.services import TransitionNotAllowed
 
 from .conftest import act, approve_data
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after this test keeps the rows the suite started with (content
+# types with their ids, the CMS root), which the Celery worker tests restore after it.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 DECISIONS = ("approve", "reject")
 DATA = {"approve": approve_data(), "reject": {"reason": "R04", "text": "经营流水不足"}}
