@@ -44,3 +44,18 @@ def run_step(module: str, args: list[str], env: dict[str, str]) -> dict[str, Any
         raise RuntimeError(f"{module} {args} failed:\n{result.stdout}\n{result.stderr}")
     parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return parsed
+
+
+def bench_database(name: str, *, create: bool) -> None:
+    """Drop the benchmark's own database (and create it afresh if asked) on the server of
+    ``DATABASE_URL``."""
+    import psycopg2
+
+    url = os.environ["DATABASE_URL"]
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("DROP DATABASE IF EXISTS " + name)
+        if create:
+            cursor.execute("CREATE DATABASE " + name)
+    admin.close()

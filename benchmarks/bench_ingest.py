@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._django import bench_env, run_step
+from benchmarks._django import bench_database, bench_env, run_step
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (250_000, 1_000_000)
@@ -42,18 +42,10 @@ def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 def _prepare(directory: str) -> dict[str, Any]:
     """Create and migrate the bench database, a provider, and the two files."""
-    import psycopg2
-
     from risk_models.files import write_source_file
     from risk_models.synth import synth_enterprises, synth_monthly_source
 
-    url = os.environ["DATABASE_URL"]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS " + BENCH_DB)
-        cursor.execute("CREATE DATABASE " + BENCH_DB)
-    admin.close()
+    bench_database(BENCH_DB, create=True)
 
     import django
 
@@ -243,14 +235,7 @@ def run() -> list[dict[str, Any]]:
 
 
 def _drop() -> dict[str, Any]:
-    import psycopg2
-
-    url = os.environ["DATABASE_URL"]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS " + BENCH_DB)
-    admin.close()
+    bench_database(BENCH_DB, create=False)
     return {}
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._django import bench_env, run_step
+from benchmarks._django import bench_database, bench_env, run_step
 
 BENCH_DB = "xinyidai_bench_matching"
 SEED = 20261201
@@ -69,16 +69,7 @@ def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 
 def _database(action: str) -> None:
-    import psycopg2
-
-    url = os.environ["DATABASE_URL"]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS " + BENCH_DB)
-        if action == "create":
-            cursor.execute("CREATE DATABASE " + BENCH_DB)
-    admin.close()
+    bench_database(BENCH_DB, create=action == "create")
 
 
 def _ms(seconds: list[float]) -> dict[str, float]:
@@ -243,21 +234,9 @@ def _prepare() -> dict[str, Any]:
 
 
 def _facts_and_terms(need: Any) -> tuple[Any, Any]:
-    from xinyidai.financing.matching import EnterpriseFacts
-    from xinyidai.financing.selectors import local_today, need_terms
+    from xinyidai.financing.selectors import need_facts, need_terms
 
-    facts = EnterpriseFacts(
-        region_code=need.region_code,
-        industry_section=need.industry_section,
-        size_class=need.size_class,
-        established_on=need.established_on,
-        grade=need.grade,
-        tax_grade=need.tax_grade,
-        list_flag_mask=need.list_flag_mask,
-        first_loan=need.first_loan,
-        as_of=local_today(),
-    )
-    return facts, need_terms(need)
+    return need_facts(need), need_terms(need)
 
 
 def _match() -> dict[str, Any]:

@@ -16,7 +16,6 @@ platform path around it (reading, documents, versions).
 from __future__ import annotations
 
 import json
-import os
 import resource
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._django import bench_env, run_step
+from benchmarks._django import bench_database, bench_env, run_step
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "xinyidai_bench_profiles"
@@ -42,16 +41,7 @@ def _child(args: list[str], env: dict[str, str]) -> dict[str, Any]:
 
 
 def _database(action: str) -> None:
-    import psycopg2
-
-    url = os.environ["DATABASE_URL"]
-    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("DROP DATABASE IF EXISTS " + BENCH_DB)
-        if action == "create":
-            cursor.execute("CREATE DATABASE " + BENCH_DB)
-    admin.close()
+    bench_database(BENCH_DB, create=action == "create")
 
 
 def _prepare(directory: str) -> dict[str, Any]:

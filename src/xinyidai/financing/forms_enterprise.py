@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import flags
@@ -159,15 +158,3 @@ class ApplicationForm(forms.Form):
     def chosen_need(self) -> FinancingNeed | None:
         pk = self.cleaned_data.get("need")
         return self.needs.get(pk) if pk is not None else None
-
-
-def attach_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's messages next to the form's fields (the rest above the form)."""
-    if not hasattr(error, "error_dict"):
-        for message in error.messages:
-            form.add_error(None, message)
-        return
-    for field, messages in error.message_dict.items():
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)

@@ -19,7 +19,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, DateField, F, Q, When
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
@@ -29,6 +28,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xinyidai.accounts.models import Bank, Membership, Organization, User
 from xinyidai.accounts.permissions import current_membership, require_persona
+from xinyidai.core.forms import attach_errors
 from xinyidai.core.workdays import working_days_between
 
 from . import flags, selectors, services
@@ -59,17 +59,6 @@ def _staff(request: HttpRequest) -> tuple[Membership, Bank]:
 
 def _user(request: HttpRequest) -> User:
     return cast(User, request.user)
-
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    """A service's messages next to the form's fields (others above the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 # --------------------------------------------------------------------------- products
@@ -131,7 +120,7 @@ def _product_form_page(
                     bank=bank, actor=_user(request), product=product, **form.service_values()
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(exc, form)
             else:
                 if product is None:
                     messages.success(request, _("产品已保存为草稿，核对无误后请上架。"))
@@ -308,7 +297,7 @@ def interest_express(request: HttpRequest, pk: int) -> HttpResponse:
                     message=form.cleaned_data["message"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)  # the service words a mismatch for an anonymous bank
+                attach_errors(exc, form)  # the service words a mismatch for an anonymous bank
             else:
                 messages.success(
                     request, _("已向企业表达对接意向。企业接受后会形成申请，并通知本行。")
@@ -633,7 +622,7 @@ def application_act(request: HttpRequest, pk: int) -> HttpResponse:
                 request, membership, bank, current, conflict=str(exc), status=409
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_errors(exc, form)
         else:
             messages.success(request, _("已完成：%(action)s。") % {"action": transition.label})
             if selectors.application_for_bank(membership, pk) is None:

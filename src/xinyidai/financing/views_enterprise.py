@@ -25,11 +25,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xinyidai.accounts.models import Organization, Role, User
 from xinyidai.accounts.permissions import current_membership, require_persona
+from xinyidai.core.forms import attach_errors
 from xinyidai.registry.models import Enterprise
 
 from . import flags, selectors, services
 from .flags import Guarantee, Scenario
-from .forms_enterprise import ApplicationForm, NeedForm, attach_errors
+from .forms_enterprise import ApplicationForm, NeedForm
 from .models import Application, ApplicationEvent, FinancingNeed, Interest, LoanProduct
 from .services import TransitionNotAllowed
 from .transitions import TRANSITIONS, Side, allowed_actions
@@ -150,7 +151,7 @@ def need_create(request: HttpRequest) -> HttpResponse:
                 enterprise=enterprise, actor=_user(request), publish=publish, **form.cleaned_data
             )
         except ValidationError as error:
-            attach_errors(form, error)
+            attach_errors(error, form)
         else:
             messages.success(
                 request,
@@ -179,7 +180,7 @@ def need_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 if publish:
                     need = services.need_publish(need=need, actor=_user(request))
         except ValidationError as error:
-            attach_errors(form, error)
+            attach_errors(error, form)
         else:
             messages.success(
                 request,
@@ -368,7 +369,7 @@ def application_new(request: HttpRequest, pk: int) -> HttpResponse:
                     submit=submit,
                 )
             except ValidationError as error:
-                attach_errors(form, error)
+                attach_errors(error, form)
             else:
                 if submit:
                     messages.success(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from xinyidai.accounts.middleware import SESSION_KEY
 from xinyidai.accounts.models import Role, User
 from xinyidai.accounts.permissions import require_org_member
+from xinyidai.core.forms import attach_errors
 from xinyidai.core.http import client_ip
 
 from .forms import EnterpriseEditForm, EnterpriseFieldsForm, SignupForm
@@ -37,17 +38,6 @@ def _get_enterprise_for_member(
     return enterprise
 
 
-def _apply_errors(error: ValidationError, *forms: object) -> None:
-    """Put a service's field errors back on whichever form has that field."""
-    for field, messages_ in error.message_dict.items():
-        target = next(
-            (form for form in forms if field in form.fields),  # type: ignore[attr-defined]
-            forms[-1],
-        )
-        for message in messages_:
-            target.add_error(field if field in target.fields else None, message)  # type: ignore[attr-defined]
-
-
 @require_http_methods(["GET", "POST"])
 def enterprise_register_view(request: HttpRequest) -> HttpResponse:
     """A new user registers with their enterprise, or a signed-in user adds an enterprise."""
@@ -65,7 +55,7 @@ def enterprise_register_view(request: HttpRequest) -> HttpResponse:
                         owner=owner, ip_address=client_ip(request), **data
                     )
             except ValidationError as error:
-                _apply_errors(error, *(f for f in (user_form, form) if f is not None))
+                attach_errors(error, *(f for f in (user_form, form) if f is not None))
             else:
                 if anonymous:
                     login(request, owner, backend="django.contrib.auth.backends.ModelBackend")
@@ -120,7 +110,7 @@ def enterprise_edit_view(request: HttpRequest, uscc: str) -> HttpResponse:
                 ip_address=client_ip(request),
             )
         except ValidationError as error:
-            _apply_errors(error, form)
+            attach_errors(error, form)
         else:
             messages.success(request, _("企业信息已更新。"))
             return redirect("registry:enterprise_detail", uscc=enterprise.uscc)
