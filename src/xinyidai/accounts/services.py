@@ -35,6 +35,7 @@ def membership_grant(
     membership.is_active = True
     membership.full_clean()
     membership.save()
+    _sync_role_groups(membership)
     audit(
         action="membership.grant",
         actor=granted_by,
@@ -43,6 +44,24 @@ def membership_grant(
         data={"user": user.username, "role": role, "branch": branch.code if branch else None},
     )
     return membership
+
+
+def role_group_name(organization_id: int, role: str) -> str:
+    return f"org-{organization_id}-{role}"
+
+
+def _sync_role_groups(membership: Membership) -> None:
+    """Keep the user in the group of their role in this organization (and in no other role's
+    group of it): object permissions granted to a role group follow the membership."""
+    from django.contrib.auth.models import Group
+
+    prefix = f"org-{membership.organization_id}-"
+    wanted = role_group_name(membership.organization_id, membership.role)
+    stale = membership.user.groups.filter(name__startswith=prefix).exclude(name=wanted)
+    membership.user.groups.remove(*stale)
+    if membership.is_active:
+        group, _created = Group.objects.get_or_create(name=wanted)
+        membership.user.groups.add(group)
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "xinyidai.profiles",
     "xinyidai.financing",
     "xinyidai.notifications",
+    "xinyidai.consent",
     "cms.home",
     # Django
     "django.contrib.admin",
@@ -143,6 +144,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Response-time reminders and overdue marks for banks; expired needs closed. Working days
     # start at 09:00 Beijing time, so the job runs just before.
+    # Grants past their end marked expired; banks reminded of downloads reaching their data life.
+    "consent-daily": {
+        "task": "consent.consent_daily",
+        "schedule": crontab(minute="15", hour="1"),
+    },
     "financing-daily": {
         "task": "financing.financing_daily",
         "schedule": crontab(minute="30", hour="8"),

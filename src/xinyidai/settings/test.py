@@ -25,3 +25,6 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Benchmarks serve extra comparison views through their own URL module.
+ROOT_URLCONF = env.str("ROOT_URLCONF", default="xinyidai.urls")
