@@ -104,6 +104,24 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     assert first["needs"] == published.count() + 2
     for bank in Bank.objects.all():
         assert len(selectors.needs_matching_bank(bank)) >= 5
+    # The demo enterprise granted 粤信银行 access, which has fetched its profile; a post-loan
+    # request waits for the owner; a fetch for a purpose never granted was refused and logged.
+    from xinyidai.consent.access_log import verify
+    from xinyidai.consent.models import AccessLogEntry, Authorization
+
+    grants = Authorization.objects.filter(enterprise=own).order_by("purpose")
+    assert [(a.purpose, a.status) for a in grants] == [
+        ("post_loan", "pending"),
+        ("pre_loan", "active"),
+    ]
+    log = AccessLogEntry.objects.filter(enterprise_id=own.pk).order_by("id")
+    assert [(e.outcome, e.reason) for e in log] == [
+        ("allowed", ""),
+        ("allowed", ""),
+        ("refused", "no_grant"),
+    ]
+    assert verify() == (3, None)
+    assert first["authorizations"] == 2
     # The demo sends no e-mail.
     assert not Notification.objects.filter(emailed_at=None).exists()
 
@@ -111,5 +129,6 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     second = seed_demo(enterprises=60)
     assert (second["records_loaded"], second["enterprises_loaded"]) == (0, 0)
     assert (second["products"], second["needs"], second["applications"]) == (0, 0, 0)
+    assert (second["authorizations"], second["fetches"]) == (0, 0)
     assert Batch.objects.count() == 12
     assert _financing_counts() == before

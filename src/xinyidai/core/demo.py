@@ -18,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -40,7 +42,9 @@ from xinyidai.accounts.services import (
     organization_create,
     regulator_create,
 )
+from xinyidai.consent.demo import seed_consent
 from xinyidai.financing.demo import seed_financing
+from xinyidai.notifications.models import Notification
 from xinyidai.profiles import services as profiles_services
 from xinyidai.profiles.models import LendingProfile, ProfileRebuild
 from xinyidai.registry.models import Enterprise, size_classes
@@ -309,15 +313,23 @@ def _seed_demo(*, enterprises: int) -> dict[str, int]:
     with profiles_services.rebuilds_deferred():  # one rebuild below instead of one per batch
         records = _deliver_city(city, providers)
     profiles = _profiles()
-    financed = seed_financing(
-        frame, seed=DEMO_SEED
-    )  # after the profiles: eligibility depends on them
+    # After the profiles (eligibility depends on them); grants need the applications.
+    last_notification = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
+    financed = seed_financing(frame, seed=DEMO_SEED)
+    consented = seed_consent(password=DEMO_PASSWORD)
+    # The demo's notifications belong in the notification centre, not in a mailbox: counted as
+    # e-mailed, the e-mail task that runs after commit finds nothing to send (instead of
+    # printing a few hundred demo e-mails on the console).
+    Notification.objects.filter(pk__gt=last_notification, emailed_at__isnull=True).update(
+        emailed_at=timezone.now()
+    )
     return {
         "enterprises_loaded": loaded,
         "personas": len(PERSONAS),
         "records_loaded": records,
         "profile_versions": profiles,
         **financed,
+        **consented,
     }
 
 

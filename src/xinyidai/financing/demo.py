@@ -14,12 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from dateutil.relativedelta import relativedelta
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from xinyidai.accounts.models import Bank, Membership, Organization, User
 from xinyidai.core.workdays import add_working_days, is_working_day, working_days_between
-from xinyidai.notifications.models import Notification
 from xinyidai.registry.models import Enterprise
 from xinyidai.registry.services import enterprise_register
 
@@ -916,7 +915,6 @@ def seed_financing(frame: pd.DataFrame, *, seed: int) -> dict[str, int]:
     ``frame`` is the demo city's enterprises; ``seed`` makes every choice repeatable."""
     rng = np.random.default_rng(seed)
     eligible = _Eligibility()
-    last_notification = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
     products_created, products = _demo_products()
     applications = 0
     if not Application.objects.filter(bank__licence_number__in=[YUEXIN, XINGYE]).exists():
@@ -924,10 +922,4 @@ def seed_financing(frame: pd.DataFrame, *, seed: int) -> dict[str, int]:
         _backdate(made, rng)
         applications = len(made)
     needs = _owner_needs(frame, products, eligible) + _demo_needs(frame, products, rng)
-    # The demo's notifications belong in the notification centre, not in a mailbox: counted as
-    # e-mailed, the e-mail task that runs after commit finds nothing to send (instead of
-    # printing a few hundred demo e-mails on the console).
-    Notification.objects.filter(pk__gt=last_notification, emailed_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
     return {"products": products_created, "needs": needs, "applications": applications}
