@@ -26,11 +26,11 @@ SOURCES = {
     "tax_credit_grade": {"name": "纳税信用等级", "history": [{"year": 2025, "grade": "B"}]},
     "social_insurance_monthly": {
         "name": "社会保险缴纳信息",
-        "series": {"si_headcount": [20, 21, 22]},
+        "series": {"insured_headcount": [20, 21, 22]},
     },
     "housing_fund_monthly": {
         "name": "住房公积金缴存信息",
-        "series": {"hf_contributors": [8, 8, 9]},
+        "series": {"contributors": [8, 8, 9]},
     },
     "utilities_monthly": {"name": "水电气缴费信息", "series": {"electricity": [3000, 3100, 2900]}},
     "admin_penalty": {"name": "行政处罚信息", "records": 1},

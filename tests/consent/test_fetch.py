@@ -272,3 +272,20 @@ def test_a_rendered_document_is_logged_by_its_hash(personas, profile):
     assert fetched.document.startswith(b"%PDF ")
     assert fetched.entry.report_sha256 == hashlib.sha256(fetched.document).hexdigest()
     assert fetched.entry.channel == "pdf"
+
+
+def test_only_credit_officers_and_admins_may_ask_for_a_grant(personas, application):
+    from django.core.exceptions import PermissionDenied
+
+    from xinyidai.accounts.models import Membership
+
+    manager = UserFactory(username="product_manager")
+    membership_grant(user=manager, organization=personas.bank, role=Role.BANK_PRODUCT_MANAGER)
+    with pytest.raises(PermissionDenied, match="只有客户经理或银行管理员可以申请查询授权"):
+        services.authorization_request(
+            membership=Membership.objects.get(user=manager),
+            enterprise=personas.enterprise_a,
+            purpose="pre_loan",
+            scopes=["tax"],
+        )
+    assert not Authorization.objects.exists()

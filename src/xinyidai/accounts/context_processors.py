@@ -41,6 +41,8 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
             (_("融资需求"), reverse("financing:need_list")),
             (_("贷款产品"), reverse("financing:product_catalogue")),
             (_("我的申请"), reverse("financing:application_list")),
+            (_("查询授权"), reverse("consent:authorization_list")),
+            (_("查询记录"), reverse("consent:query_history")),
         ]
     if kind == "bank":
         items += [
@@ -48,7 +50,10 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
             (_("申请处理"), reverse("financing:bank_application_list")),
             (_("产品管理"), reverse("financing:bank_product_list")),
             (_("联合建模"), reverse("profiles:joint_list")),
+            (_("查询授权"), reverse("consent:bank_authorization_list")),
         ]
+    if kind == "regulator":
+        items.append((_("查询统计"), reverse("consent:regulator_counts")))
     if kind == "data_provider":
         items += [
             (_("数据报送"), reverse("sources:delivery_home")),

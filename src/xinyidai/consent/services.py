@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
@@ -32,7 +32,7 @@ from xinyidai.notifications.services import members_of, notify
 from xinyidai.profiles.models import LendingProfile
 from xinyidai.registry.models import Enterprise
 
-from . import access_log
+from . import access_log, selectors
 from .models import (
     DEFAULT_VALIDITY,
     MAX_VALIDITY,
@@ -45,6 +45,7 @@ from .scopes import Scope, profile_sections
 
 PERMISSION = "consent.fetch_profile"
 FETCH_ROLES = (Role.BANK_CREDIT_OFFICER,)
+REQUEST_ROLES = (Role.BANK_CREDIT_OFFICER, Role.BANK_ADMIN)
 
 REASONS = {
     "role": gettext_lazy("只有客户经理可以查询企业信用信息。"),
@@ -133,11 +134,6 @@ def consent_document(authorization: Authorization) -> str:
         _("授权书版本：%(version)s") % {"version": authorization.consent_text.version},
     ]
     return "\n".join(lines)
-
-
-def _month_start(moment: dt.datetime) -> dt.datetime:
-    local = timezone.localtime(moment)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def _notify_bank(authorization: Authorization, title: str, body: str = "") -> None:
@@ -229,6 +225,8 @@ def authorization_request(
     bank = Bank.objects.filter(organization_id=membership.organization_id).first()
     if bank is None:
         raise ValidationError(_("只有银行可以申请授权。"))
+    if membership.role not in REQUEST_ROLES:
+        raise PermissionDenied(_("只有客户经理或银行管理员可以申请查询授权。"))
     if purpose not in Purpose.values:
         raise ValidationError({"purpose": _("请选择授权用途。")})
     if not revealed_to_bank(enterprise.pk, bank):
@@ -649,7 +647,7 @@ def profile_fetch(
                 AccessLogEntry.objects.filter(
                     authorization_id=grant.pk,
                     outcome=AccessLogEntry.Outcome.ALLOWED,
-                    created_at__gte=_month_start(now),
+                    created_at__gte=selectors.month_start(now),
                 ).count()
                 >= grant.fetch_limit
             ):
