@@ -1,7 +1,9 @@
-"""Make sure PostgreSQL and Redis answer before the tests run.
+"""Make sure PostgreSQL and Redis answer before the tests run, and the tools the tests call.
 
 If one is down and can be started on this machine, start it; otherwise stop with a message that
-names what is missing and how to point the suite elsewhere (DATABASE_URL, REDIS_URL).
+names what is missing and how to point the suite elsewhere (DATABASE_URL, REDIS_URL). The PDF
+report tests rasterize with ``pdftoppm`` (Debian's poppler-utils): installed with apt-get when
+missing and running as root, else named in the message.
 """
 
 from __future__ import annotations
@@ -109,12 +111,32 @@ def _ensure(name: str, url: str, check, start) -> str | None:  # type: ignore[no
     )
 
 
+def _ensure_tool(command: str, package: str) -> str | None:
+    """A command the tests run, from a Debian package: installed if missing and we are root."""
+    if shutil.which(command):
+        return None
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        print(f"{command} is missing; installing {package} with apt-get.", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "--no-install-recommends", package]
+        if subprocess.run(install, env=env, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update"], env=env, check=False)
+            subprocess.run(install, env=env, check=False)
+        if shutil.which(command):
+            return None
+    return (
+        f"{command} is not installed. Install the package that has it, e.g. "
+        f"`sudo apt-get install {package}` (Debian/Ubuntu) or `brew install poppler` (macOS)."
+    )
+
+
 def main() -> int:
     problems = [
         problem
         for problem in (
             _ensure("PostgreSQL", DATABASE_URL, _postgres_ok, _start_postgres),
             _ensure("Redis", REDIS_URL, _redis_ok, _start_redis),
+            _ensure_tool("pdftoppm", "poppler-utils"),
         )
         if problem
     ]

@@ -1,5 +1,18 @@
-"""API v1 routes of the authorization area (being written)."""
+"""API v1 routes of the authorization area."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from .api import EnterpriseProfileView, EnterpriseQueriesView
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "enterprises/<str:uscc>/profile",
+        EnterpriseProfileView.as_view(),
+        name="api-enterprise-profile",
+    ),
+    path(
+        "enterprises/<str:uscc>/queries",
+        EnterpriseQueriesView.as_view(),
+        name="api-enterprise-queries",
+    ),
+]

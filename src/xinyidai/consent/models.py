@@ -278,3 +278,72 @@ class AccessLogHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.last_id} {self.last_hash[:12]}"
+
+
+class CreditReport(models.Model):
+    """A PDF credit report a bank asked for: built by a task through ``profile_fetch`` and kept
+    with its SHA-256, which the public verification page checks by its random code."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("生成中")
+        READY = "ready", _("已生成")
+        REFUSED = "refused", _("已拒绝")
+        FAILED = "failed", _("生成失败")
+
+    number = models.CharField(_("报告编号"), max_length=40, unique=True)
+    verification_code = models.CharField(_("核验码"), max_length=32, unique=True)
+    enterprise = models.ForeignKey(
+        "registry.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="credit_reports",
+        verbose_name=_("企业"),
+    )
+    bank = models.ForeignKey(
+        "accounts.Bank",
+        on_delete=models.PROTECT,
+        related_name="credit_reports",
+        verbose_name=_("查询银行"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("查询人员"),
+    )
+    purpose = models.CharField(_("查询用途"), max_length=20, choices=Purpose.choices)
+    sections = models.JSONField(_("请求的数据范围"), null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("请求IP"), null=True, blank=True)
+    # The grant that allowed the fetch (set when built: the fetch chooses it).
+    authorization = models.ForeignKey(
+        Authorization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_reports",
+        verbose_name=_("所依据的授权"),
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    reason = models.CharField(_("原因代码"), max_length=30, blank=True)
+    file = models.FileField(_("报告文件"), upload_to="reports/%Y%m/", max_length=300, blank=True)
+    sha256 = models.CharField(_("文件摘要"), max_length=64, blank=True)
+    size = models.PositiveIntegerField(_("文件大小(字节)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("请求时间"), auto_now_add=True)
+    ready_at = models.DateTimeField(_("生成时间"), null=True, blank=True)
+    access_log_entry_id = models.BigIntegerField(_("查询记录"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("信用报告")
+        verbose_name_plural = _("信用报告")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["bank", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (Q(ready_at__isnull=False) & ~Q(sha256="")),
+                name="credit_report_ready_has_hash",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number

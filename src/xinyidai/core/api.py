@@ -10,7 +10,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,6 +23,14 @@ DEFAULT_CODES = {
     status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
     status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
 }
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """The one error body, for the OpenAPI documentation of every endpoint."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
 
 
 class ApiError(exceptions.APIException):
