@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.conftest import Personas, login
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 from xinyidai.accounts.models import Role
 from xinyidai.accounts.services import membership_grant
 from xinyidai.consent import services
@@ -355,3 +355,19 @@ def test_a_refused_fetch_does_not_change_the_grant(client, personas, profile):
     _refused(client, _url(personas, sections="utilities"), "scope")
     assert Authorization.objects.get(pk=authorization.pk).status == "active"
     assert client.get(_url(personas)).status_code == 200
+
+
+def test_a_bank_user_without_the_second_factor_gets_the_api_error_body(client, personas):
+    response = client.post(
+        "/accounts/login/", {"username": personas.officer.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    response = client.get(
+        f"/api/v1/enterprises/{personas.enterprise_a.uscc}/profile?purpose=pre_loan"
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "code": "two_factor_required",
+        "message": "请先完成双因素认证。",
+        "details": {},
+    }

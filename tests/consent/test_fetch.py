@@ -49,6 +49,21 @@ def test_an_active_grant_lets_the_credit_officer_fetch_and_logs_it(personas, pro
     assert entry.ip_address == "10.1.2.3"
 
 
+def test_the_history_window_cuts_series_and_events(personas, profile):
+    grant(personas, history_months=2)
+    content = fetch(personas).content
+    assert content["months"] == ["2026-09", "2026-10"]
+    assert content["sources"]["tax_monthly"]["series"]["tax_paid"] == [None, 1500.0]
+    assert content["events"] == []  # the one penalty (May 2025) is older than the window
+
+
+def test_a_refusal_names_the_grant_that_explains_it(personas, profile):
+    authorization = grant(personas)
+    services.authorization_pause(authorization=authorization, user=personas.alice)
+    entry = _refused(personas, "paused")
+    assert entry.authorization_id == authorization.pk
+
+
 @pytest.mark.parametrize(
     ("status", "code"),
     [
@@ -135,8 +150,9 @@ def test_only_granted_sections_are_returned_and_the_rest_is_absent(personas, pro
         "tax_credit_grade",
         "social_insurance_monthly",
     }
-    for absent in ("registration", "events", "flags", "legal_representative", "under_objection"):
+    for absent in ("registration", "events", "flags", "legal_representative"):
         assert absent not in content
+    assert content["under_objection"] == []
     # A reason is shown only when every scope its feature draws on is granted.
     assert [r["feature"] for r in content["profile"]["reasons"]] == [
         "tax_paid_trend_6m",

@@ -404,3 +404,16 @@ def test_after_the_data_life_the_report_is_no_longer_served(built, personas, cli
     login(client, personas.officer, verify=True)
     response = client.get(f"/verify/report/{report.number}/download")
     assert response.status_code == 404
+
+
+def test_the_public_check_needs_no_second_factor_but_the_download_does(
+    built, client: Client, personas: Personas
+):
+    from tests.factories import PASSWORD
+
+    report = built()
+    client.post("/accounts/login/", {"username": personas.officer.username, "password": PASSWORD})
+    assert client.get(f"/verify/{report.verification_code}").status_code == 200
+    response = client.get(f"/verify/report/{report.number}/download")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/two-factor/")

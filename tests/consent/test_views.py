@@ -702,3 +702,22 @@ def test_a_product_manager_may_not_ask_for_a_grant(client, personas, application
     response = client.get(f"{BASE}bank/request/?application={application.pk}")
     assert response.status_code == 403
     assert not Authorization.objects.exists()
+
+
+def test_the_bank_asks_for_a_pdf_report_from_the_profile_page(
+    officer_client, personas, profile, django_capture_on_commit_callbacks
+):
+    from xinyidai.consent.models import CreditReport
+
+    grant(personas)
+    url = f"{BASE}bank/profile/{personas.enterprise_a.uscc}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer_client.post(f"{url}report", {"purpose": "pre_loan"})
+    assert response.status_code == 302
+    report = CreditReport.objects.get()
+    assert report.status == "ready"
+    page = officer_client.get(f"{url}?purpose=pre_loan").content.decode()
+    assert report.number in page
+    assert f"/verify/report/{report.number}/download" in page
+    entry = AccessLogEntry.objects.filter(channel="pdf").get()
+    assert entry.report_sha256 == report.sha256

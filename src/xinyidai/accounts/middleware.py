@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from .models import TWO_FACTOR_KINDS, Membership
 from .selectors import memberships_for_user
@@ -23,6 +24,11 @@ TWO_FACTOR_EXEMPT_PREFIXES = (
     "/healthz",
     "/favicon.ico",
 )
+
+
+def _public_verification(path: str) -> bool:
+    """The public check of a report's authenticity (not the bank's download of it)."""
+    return path.startswith("/verify/") and not path.startswith("/verify/report/")
 
 
 def user_memberships(request: HttpRequest) -> list[Membership]:
@@ -66,8 +72,18 @@ class TwoFactorRequiredMiddleware:
             user.is_authenticated
             and not user.is_verified()  # type: ignore[attr-defined]  # set by OTPMiddleware
             and not request.path.startswith(TWO_FACTOR_EXEMPT_PREFIXES)
+            and not _public_verification(request.path)
             and any(m.organization.kind in TWO_FACTOR_KINDS for m in user_memberships(request))
         ):
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "code": "two_factor_required",
+                        "message": _("请先完成双因素认证。"),
+                        "details": {},
+                    },
+                    status=403,
+                )
             query = urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(f"{reverse('accounts:two_factor')}?{query}")
         return self.get_response(request)

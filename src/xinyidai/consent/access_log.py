@@ -22,8 +22,11 @@ GENESIS = "0" * 64
 @transaction.atomic
 def append(**fields: Any) -> AccessLogEntry:
     """Write one entry at the end of the chain (the caller's transaction, if any, holds it)."""
-    AccessLogHead.objects.get_or_create(pk=1)
-    head = AccessLogHead.objects.select_for_update().get(pk=1)
+    try:
+        head = AccessLogHead.objects.select_for_update().get(pk=1)
+    except AccessLogHead.DoesNotExist:  # made by the migration; gone only after a flush
+        AccessLogHead.objects.get_or_create(pk=1)
+        head = AccessLogHead.objects.select_for_update().get(pk=1)
     entry = AccessLogEntry(
         id=head.last_id + 1,
         created_at=fields.pop("created_at", None) or timezone.now(),

@@ -85,16 +85,30 @@ def feature_scopes(feature: str) -> frozenset[str]:
     return frozenset(Scope.values)
 
 
-def profile_sections(profile: Any, scopes: Iterable[str]) -> dict[str, Any]:
-    """The parts of a lending profile that ``scopes`` cover; nothing else is in the result."""
+def _window(entry: dict[str, Any], months: int) -> dict[str, Any]:
+    """A monthly source's entry cut to its last ``months`` months."""
+    series = entry.get("series")
+    if not isinstance(series, dict):
+        return entry
+    return {**entry, "series": {k: (v or [])[-months:] for k, v in series.items()}}
+
+
+def profile_sections(
+    profile: Any, scopes: Iterable[str], *, history_months: int | None = None
+) -> dict[str, Any]:
+    """The parts of a lending profile that ``scopes`` cover, monthly series and events cut to
+    the last ``history_months`` months; nothing else is in the result."""
     granted = set(scopes)
+    months = list(profile.registration.get("months", []))
+    window = len(months) if history_months is None else min(history_months, len(months))
     sources = {
-        code: profile.sources[code]
+        code: _window(profile.sources[code], window)
         for scope in Scope.values
         if scope in granted
         for code in SOURCES_BY_SCOPE.get(scope, ())
         if code in profile.sources
     }
+    first_month = months[-window] if window else ""
     result: dict[str, Any] = {
         "enterprise": {
             "uscc": profile.registration.get("uscc"),
@@ -115,7 +129,7 @@ def profile_sections(profile: Any, scopes: Iterable[str]) -> dict[str, Any]:
                 r for r in profile.reasons if feature_scopes(str(r.get("feature", ""))) <= granted
             ],
         },
-        "months": profile.registration.get("months", []),
+        "months": months[-window:] if window else [],
         "sources": sources,
         "scopes": [s for s in Scope.values if s in granted],
     }
@@ -133,9 +147,14 @@ def profile_sections(profile: Any, scopes: Iterable[str]) -> dict[str, Any]:
                 "record": {k: v for k, v in record.items() if not k.startswith("legal_rep")},
             }
     if Scope.PUBLIC_CREDIT in granted:
-        result["events"] = profile.events
+        result["events"] = [
+            e for e in profile.events if not first_month or str(e.get("date") or "") >= first_month
+        ]
         result["flags"] = profile.flags
-        result["under_objection"] = profile.under_objection
+    # Records under objection, for every granted source (marked wherever they are shown).
+    result["under_objection"] = [
+        o for o in (profile.under_objection or []) if o.get("source") in sources
+    ]
     if personal:
         result["legal_representative"] = profile.registration.get("legal_representative", {})
     return result

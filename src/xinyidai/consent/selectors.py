@@ -13,7 +13,7 @@ from django.utils import timezone
 from xinyidai.accounts.models import Bank
 from xinyidai.registry.models import Enterprise
 
-from .models import AccessLogEntry, Authorization
+from .models import AccessLogEntry, Authorization, CreditReport
 
 DETAIL_RELATED = ("enterprise", "bank__organization", "branch", "consent_text", "application")
 
@@ -69,3 +69,8 @@ def authorization_of_bank(bank: Bank, pk: int) -> Authorization | None:
 def query_history(enterprise: Enterprise) -> QuerySet[AccessLogEntry]:
     """Every attempt to read the enterprise's profile, newest first."""
     return AccessLogEntry.objects.filter(enterprise_id=enterprise.pk).order_by("-id")
+
+
+def reports_of_bank(bank: Bank, enterprise: Enterprise) -> QuerySet[CreditReport]:
+    """The bank's PDF reports on one enterprise, newest first."""
+    return CreditReport.objects.filter(bank=bank, enterprise=enterprise).order_by("-created_at")

@@ -18,5 +18,6 @@ urlpatterns = [
     path("bank/request/", views.bank_request, name="bank_request"),
     path("bank/<int:pk>/", views.bank_authorization_detail, name="bank_authorization_detail"),
     path("bank/profile/<str:uscc>/", views.bank_profile, name="bank_profile"),
+    path("bank/profile/<str:uscc>/report", views.bank_report_request, name="bank_report_request"),
     path("regulator/", views.regulator_counts, name="regulator_counts"),
 ]

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +40,7 @@ from xinyidai.financing.models import Application
 from xinyidai.profiles.content import MEASURES
 from xinyidai.registry.models import Enterprise
 
-from . import selectors, services
+from . import report_services, selectors, services
 from .forms import SERVICE_FIELDS, GrantForm, RequestForm, SignForm
 from .models import AccessLogEntry, Authorization, Purpose
 from .scopes import SOURCES_BY_SCOPE, Scope
@@ -587,10 +588,31 @@ def bank_profile(request: HttpRequest, uscc: str) -> HttpResponse:
             "reasons": [str(r.get("text", "")) for r in summary.get("reasons") or []],
             "sections": profile_sections(content),
             "authorization": fetched.authorization,
+            "purpose": purpose,
             "purpose_label": Purpose(purpose).label,
             "entry": fetched.entry,
+            "reports": selectors.reports_of_bank(fetched.authorization.bank, enterprise)[:10],
         },
     )
+
+
+@require_persona(**BANK)
+@require_POST
+def bank_report_request(request: HttpRequest, uscc: str) -> HttpResponse:
+    """Ask for a PDF report; the task builds it through the guarded path (and logs it)."""
+    membership, _own_bank = _bank(request)
+    purpose = request.POST.get("purpose") or Purpose.PRE_LOAN
+    enterprise = Enterprise.objects.filter(uscc=uscc.upper()).first()
+    if enterprise is None or purpose not in Purpose.values:
+        return _refused(request, "no_grant")
+    report_services.report_request(
+        membership=membership,
+        enterprise=enterprise,
+        purpose=purpose,
+        ip_address=client_ip(request),
+    )
+    messages.success(request, _("已提交报告生成请求，完成后可在本页下载。"))
+    return redirect(f"{reverse('consent:bank_profile', args=[enterprise.uscc])}?purpose={purpose}")
 
 
 # --------------------------------------------------------------------------- regulator
