@@ -305,3 +305,23 @@ def test_only_credit_officers_and_admins_may_ask_for_a_grant(personas, applicati
             scopes=["tax"],
         )
     assert not Authorization.objects.exists()
+
+
+def test_banks_are_reminded_the_day_before_downloads_reach_their_data_life(personas, profile):
+    from xinyidai.notifications.models import Notification
+
+    start = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    with time_machine.travel(start, tick=False):
+        grant(personas, data_life_days=30)
+        fetch(personas)
+        fetch(personas)
+    assert services.data_life_reminders(today=dt.date(2026, 11, 30)) == 0
+    assert services.data_life_reminders(today=dt.date(2026, 12, 1)) == 1  # kept until 2 Dec
+    note = Notification.objects.get(recipient=personas.officer, kind="authorization.data_life")
+    assert note.title == "2 份已下载的企业信用数据明日到达保存期限"
+
+
+def test_the_daily_job_is_scheduled():
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["consent-daily"]["task"] == "consent.consent_daily"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -23,7 +24,7 @@ from tests.conftest import Personas, login
 from tests.consent.conftest import grant
 from xinyidai.accounts.models import Membership
 from xinyidai.consent import report_services, services
-from xinyidai.consent.models import AccessLogEntry, CreditReport
+from xinyidai.consent.models import AccessLogEntry, Authorization, CreditReport
 from xinyidai.consent.report import ReportMeta, build_report
 
 STANDARD_14 = {
@@ -417,3 +418,52 @@ def test_the_public_check_needs_no_second_factor_but_the_download_does(
     response = client.get(f"/verify/report/{report.number}/download")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/two-factor/")
+
+
+# --------------------------------------------------------------------------- the PDF channel matrix
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("pending", "no_grant"),
+        ("rejected", "no_grant"),
+        ("paused", "paused"),
+        ("revoked", "revoked"),
+        ("expired", "expired"),
+    ],
+)
+def test_the_pdf_channel_refuses_what_the_grant_does_not_open(personas, profile, status, code):
+    authorization = grant(personas)
+    Authorization.objects.filter(pk=authorization.pk).update(status=status)
+    report = report_services.report_build(report_id=request_report(personas).pk)
+    assert (report.status, report.reason) == ("refused", code)
+    assert not report.file
+    entry = AccessLogEntry.objects.get()
+    assert (entry.channel, entry.outcome, entry.reason) == ("pdf", "refused", code)
+
+
+def test_the_pdf_channel_checks_time_role_and_bank(personas, profile):
+    from tests.factories import UserFactory
+    from xinyidai.accounts.models import Role
+    from xinyidai.accounts.services import membership_grant
+
+    authorization = grant(personas)
+    with time_machine.travel(authorization.expires_at + dt.timedelta(seconds=1), tick=False):
+        late = report_services.report_build(report_id=request_report(personas).pk)
+    assert late.reason == "expired"
+    manager = UserFactory(username="pdf_manager")
+    membership_grant(user=manager, organization=personas.bank, role=Role.BANK_PRODUCT_MANAGER)
+    by_manager = report_services.report_build(
+        report_id=request_report(personas, membership=Membership.objects.get(user=manager)).pk
+    )
+    assert by_manager.reason == "role"
+    other = report_services.report_build(
+        report_id=request_report(
+            personas, membership=Membership.objects.get(user=personas.other_officer)
+        ).pk
+    )
+    assert other.reason == "no_grant"
+    assert list(
+        AccessLogEntry.objects.order_by("id").values_list("channel", "outcome", "reason")
+    ) == [("pdf", "refused", "expired"), ("pdf", "refused", "role"), ("pdf", "refused", "no_grant")]
