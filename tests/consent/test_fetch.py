@@ -325,3 +325,22 @@ def test_the_daily_job_is_scheduled():
     from django.conf import settings
 
     assert settings.CELERY_BEAT_SCHEDULE["consent-daily"]["task"] == "consent.consent_daily"
+
+
+def test_every_change_of_a_grant_is_an_event_for_the_banks_systems(personas, profile):
+    from xinyidai.core.models import OutboxEvent
+
+    authorization = grant(personas)
+    services.authorization_pause(authorization=authorization, user=personas.alice)
+    services.authorization_resume(authorization=authorization, user=personas.alice)
+    services.authorization_revoke(authorization=authorization, user=personas.alice)
+    events = OutboxEvent.objects.filter(organization=personas.bank).order_by("id")
+    assert [e.kind for e in events] == [
+        "authorization.granted",
+        "authorization.paused",
+        "authorization.resumed",
+        "authorization.revoked",
+    ]
+    assert events.last().payload["status"] == "revoked"
+    assert events.last().payload["enterprise"] == personas.enterprise_a.uscc
+    assert len({e.event_id for e in events}) == 4

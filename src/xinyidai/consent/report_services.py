@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinyidai.accounts.models import Bank, Membership, Role
-from xinyidai.core.models import audit
+from xinyidai.core.models import audit, event_record
 from xinyidai.registry.models import Enterprise
 
 from . import services
@@ -173,6 +173,16 @@ def _build(report: CreditReport) -> CreditReport:
         organization=report.bank.organization,
         obj=report,
         data={"sha256": report.sha256, "access_log_entry_id": fetched.entry.pk},
+    )
+    event_record(
+        kind="report.ready",
+        organization=report.bank.organization,
+        payload={
+            "report": report.number,
+            "enterprise": report.enterprise.uscc,
+            "sha256": report.sha256,
+            "ready_at": generated_at.isoformat(),
+        },
     )
     return report
 

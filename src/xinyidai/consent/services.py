@@ -27,7 +27,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from xinyidai.accounts.models import Bank, Branch, Membership, Organization, Role, User
 from xinyidai.accounts.services import role_group_name
-from xinyidai.core.models import audit
+from xinyidai.core.models import audit, event_record
 from xinyidai.notifications.services import members_of, notify
 from xinyidai.profiles.models import LendingProfile
 from xinyidai.registry.models import Enterprise
@@ -47,6 +47,14 @@ from .scopes import Scope, profile_sections
 PERMISSION = "consent.fetch_profile"
 FETCH_ROLES = (Role.BANK_CREDIT_OFFICER,)
 REQUEST_ROLES = (Role.BANK_CREDIT_OFFICER, Role.BANK_ADMIN)
+# Webhook event of each status a change leads to.
+EVENT_OF = {
+    "active": "resumed",
+    "paused": "paused",
+    "revoked": "revoked",
+    "rejected": "rejected",
+    "expired": "expired",
+}
 
 REASONS = {
     "role": gettext_lazy("只有客户经理可以查询企业信用信息。"),
@@ -147,6 +155,22 @@ def _notify_bank(authorization: Authorization, title: str, body: str = "") -> No
         title=title,
         body=body,
         url=reverse("consent:bank_authorization_detail", args=[authorization.pk]),
+    )
+
+
+def _event(authorization: Authorization, kind: str) -> None:
+    """The bank's systems hear of it too (delivered as webhooks from the outbox)."""
+    event_record(
+        kind=kind,
+        organization=authorization.bank.organization,
+        payload={
+            "authorization": authorization.pk,
+            "enterprise": authorization.enterprise.uscc,
+            "purpose": authorization.purpose,
+            "status": authorization.status,
+            "scopes": list(authorization.scopes),
+            "expires_at": authorization.expires_at.isoformat(),
+        },
     )
 
 
@@ -338,6 +362,7 @@ def authorization_accept(
     authorization.signed_method = method
     authorization.save()
     _grant_permission(authorization)
+    _event(authorization, "authorization.granted")
     audit(
         action="authorization.accept",
         actor=user,
@@ -436,6 +461,7 @@ def _change(
         _grant_permission(authorization)
     else:
         _remove_permission(authorization)
+    _event(authorization, f"authorization.{EVENT_OF[to]}")
     audit(
         action=f"authorization.{action}",
         actor=user,
@@ -524,7 +550,9 @@ def authorizations_expire(*, now: dt.datetime | None = None) -> int:
             Authorization.objects.filter(pk=authorization.pk).update(
                 status=Authorization.Status.EXPIRED, expired_marked_at=now
             )
+            authorization.status = Authorization.Status.EXPIRED
             _remove_permission(authorization)
+            _event(authorization, "authorization.expired")
             _notify_bank(
                 authorization,
                 _("对 %(enterprise)s 的查询授权已到期")

@@ -62,3 +62,52 @@ def audit(
         data=data or {},
         ip_address=ip_address,
     )
+
+
+class OutboxEvent(models.Model):
+    """An event for an organization's systems (webhooks), written in the transaction of the
+    change it reports; delivery reads the outbox, so no event is lost or sent for a change
+    that was rolled back."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待投递")
+        DELIVERED = "delivered", _("已投递")
+        DEAD = "dead", _("投递失败")
+
+    event_id = models.UUIDField(_("事件标识"), unique=True, editable=False)
+    kind = models.CharField(_("事件类型"), max_length=60)
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        related_name="outbox_events",
+        verbose_name=_("接收机构"),
+    )
+    payload = models.JSONField(_("内容"), default=dict)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待投递事件")
+        verbose_name_plural = _("待投递事件")
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["organization", "id"],
+                condition=models.Q(status="pending"),
+                name="outbox_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.organization_id}"
+
+
+def event_record(*, kind: str, organization: Any, payload: dict[str, Any]) -> OutboxEvent:
+    """Record an event for ``organization``'s systems; call it inside the change's transaction."""
+    import uuid
+
+    return OutboxEvent.objects.create(
+        event_id=uuid.uuid4(), kind=kind, organization=organization, payload=payload
+    )
