@@ -371,3 +371,22 @@ def test_a_bank_user_without_the_second_factor_gets_the_api_error_body(client, p
         "message": "请先完成双因素认证。",
         "details": {},
     }
+
+
+def test_a_grant_to_one_branch_is_refused_to_another_branch_over_the_api(client, personas, profile):
+    from xinyidai.accounts.models import Bank, Role
+    from xinyidai.accounts.services import branch_create, membership_grant
+    from xinyidai.consent.models import Authorization
+
+    bank = Bank.objects.get(organization=personas.bank)
+    own = branch_create(bank=bank, name="一行四会支行", code="0102", region_code="441284")
+    other = branch_create(bank=bank, name="一行高要支行", code="0103", region_code="441204")
+    authorization = grant(personas)
+    Authorization.objects.filter(pk=authorization.pk).update(branch=own)
+    elsewhere = UserFactory(username="api_other_branch")
+    membership_grant(
+        user=elsewhere, organization=personas.bank, role=Role.BANK_CREDIT_OFFICER, branch=other
+    )
+    _officer(client, personas, elsewhere)
+    entry = _refused(client, _url(personas), "branch")
+    assert entry.authorization_id == authorization.pk
