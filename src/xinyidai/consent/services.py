@@ -47,14 +47,7 @@ from .scopes import Scope, profile_sections
 PERMISSION = "consent.fetch_profile"
 FETCH_ROLES = (Role.BANK_CREDIT_OFFICER,)
 REQUEST_ROLES = (Role.BANK_CREDIT_OFFICER, Role.BANK_ADMIN)
-# Webhook event of each status a change leads to.
-EVENT_OF = {
-    "active": "resumed",
-    "paused": "paused",
-    "revoked": "revoked",
-    "rejected": "rejected",
-    "expired": "expired",
-}
+
 
 REASONS = {
     "role": gettext_lazy("只有客户经理可以查询企业信用信息。"),
@@ -431,9 +424,57 @@ def _defaults(terms: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _change(
-    authorization: Authorization, *, user: User, to: str, allowed: set[str], action: str
-) -> Authorization:
+@dataclass(frozen=True)
+class Change:
+    """One enterprise-side change of a grant: from which states, to which, what the bank hears."""
+
+    sources: frozenset[str]
+    target: str
+    event: str
+    title: Any
+    body: Any = ""
+
+
+S = Authorization.Status
+# The table of the enterprise's changes to a grant (signing is ``authorization_accept``; the
+# daily job's expiry is ``authorizations_expire``).
+CHANGES: dict[str, Change] = {
+    "reject": Change(
+        frozenset({S.PENDING}),
+        S.REJECTED,
+        "rejected",
+        gettext_lazy("%(enterprise)s 拒绝了查询授权申请"),
+    ),
+    "pause": Change(
+        frozenset({S.ACTIVE}),
+        S.PAUSED,
+        "paused",
+        gettext_lazy("%(enterprise)s 暂停了查询授权"),
+        gettext_lazy("自此刻起，该授权下的查询将被拒绝。"),
+    ),
+    "resume": Change(
+        frozenset({S.PAUSED}), S.ACTIVE, "resumed", gettext_lazy("%(enterprise)s 恢复了查询授权")
+    ),
+    "revoke": Change(
+        frozenset({S.ACTIVE, S.PAUSED}),
+        S.REVOKED,
+        "revoked",
+        gettext_lazy("%(enterprise)s 撤销了查询授权"),
+        gettext_lazy("自此刻起，该授权下的查询将被拒绝；已下载的数据请按约定期限删除。"),
+    ),
+}
+TIMESTAMPS: dict[str, str] = {
+    S.PAUSED: "paused_at",
+    S.REVOKED: "revoked_at",
+    S.REJECTED: "answered_at",
+}
+
+
+@transaction.atomic
+def authorization_change(*, authorization: Authorization, user: User, action: str) -> Authorization:
+    """Apply one change of ``CHANGES``: the permission follows the status, the bank is told in
+    the app and by an event for its systems, and the change is audited."""
+    change = CHANGES[action]
     authorization = (
         Authorization.objects.select_for_update(of=("self",))
         .select_related("enterprise__organization", "bank__organization")
@@ -443,96 +484,48 @@ def _change(
         user=user, organization=authorization.enterprise.organization, is_active=True
     ).exists():
         raise ValidationError(_("只有授权企业可以变更授权。"))
-    if authorization.status not in allowed:
+    if authorization.status not in change.sources:
         raise ValidationError(
             _("授权当前状态为“%(state)s”，不能执行该操作。")
             % {"state": authorization.get_status_display()}
         )
-    now = timezone.now()
-    authorization.status = to
-    if to == Authorization.Status.PAUSED:
-        authorization.paused_at = now
-    elif to == Authorization.Status.REVOKED:
-        authorization.revoked_at = now
-    elif to == Authorization.Status.REJECTED:
-        authorization.answered_at = now
+    authorization.status = change.target
+    if change.target in TIMESTAMPS:
+        setattr(authorization, TIMESTAMPS[change.target], timezone.now())
     authorization.save()
-    if to == Authorization.Status.ACTIVE:
+    if change.target == S.ACTIVE:
         _grant_permission(authorization)
     else:
         _remove_permission(authorization)
-    _event(authorization, f"authorization.{EVENT_OF[to]}")
+    _event(authorization, f"authorization.{change.event}")
     audit(
         action=f"authorization.{action}",
         actor=user,
         organization=authorization.enterprise.organization,
         obj=authorization,
     )
+    _notify_bank(
+        authorization,
+        str(change.title) % {"enterprise": authorization.enterprise.name},
+        str(change.body),
+    )
     return authorization
 
 
-@transaction.atomic
 def authorization_reject(*, authorization: Authorization, user: User) -> Authorization:
-    result = _change(
-        authorization,
-        user=user,
-        to=Authorization.Status.REJECTED,
-        allowed={Authorization.Status.PENDING},
-        action="reject",
-    )
-    _notify_bank(
-        result, _("%(enterprise)s 拒绝了查询授权申请") % {"enterprise": result.enterprise.name}
-    )
-    return result
+    return authorization_change(authorization=authorization, user=user, action="reject")
 
 
-@transaction.atomic
 def authorization_pause(*, authorization: Authorization, user: User) -> Authorization:
-    result = _change(
-        authorization,
-        user=user,
-        to=Authorization.Status.PAUSED,
-        allowed={Authorization.Status.ACTIVE},
-        action="pause",
-    )
-    _notify_bank(
-        result,
-        _("%(enterprise)s 暂停了查询授权") % {"enterprise": result.enterprise.name},
-        _("自此刻起，该授权下的查询将被拒绝。"),
-    )
-    return result
+    return authorization_change(authorization=authorization, user=user, action="pause")
 
 
-@transaction.atomic
 def authorization_resume(*, authorization: Authorization, user: User) -> Authorization:
-    result = _change(
-        authorization,
-        user=user,
-        to=Authorization.Status.ACTIVE,
-        allowed={Authorization.Status.PAUSED},
-        action="resume",
-    )
-    _notify_bank(
-        result, _("%(enterprise)s 恢复了查询授权") % {"enterprise": result.enterprise.name}
-    )
-    return result
+    return authorization_change(authorization=authorization, user=user, action="resume")
 
 
-@transaction.atomic
 def authorization_revoke(*, authorization: Authorization, user: User) -> Authorization:
-    result = _change(
-        authorization,
-        user=user,
-        to=Authorization.Status.REVOKED,
-        allowed={Authorization.Status.ACTIVE, Authorization.Status.PAUSED},
-        action="revoke",
-    )
-    _notify_bank(
-        result,
-        _("%(enterprise)s 撤销了查询授权") % {"enterprise": result.enterprise.name},
-        _("自此刻起，该授权下的查询将被拒绝；已下载的数据请按约定期限删除。"),
-    )
-    return result
+    return authorization_change(authorization=authorization, user=user, action="revoke")
 
 
 def authorizations_expire(*, now: dt.datetime | None = None) -> int:
@@ -614,7 +607,6 @@ def _choose(
     for grant in grants:
         if grant.is_valid_at(now):
             return grant, None
-    S = Authorization.Status
     for grant in grants:
         if grant.status == S.ACTIVE:
             return grant, "not_yet_valid" if now < grant.valid_from else "expired"
@@ -744,6 +736,7 @@ __all__ = [
     "FetchRefused",
     "Fetched",
     "authorization_accept",
+    "authorization_change",
     "authorization_grant",
     "authorization_pause",
     "authorization_reject",
