@@ -39,6 +39,8 @@ def test_the_worked_example():
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     ]
     assert headers.signature == signing.sign("s3cr3t", message)
+    # The value written in docs/api.md.
+    assert headers.signature == "1aab306ab5d5791d38357a64fbfb81417892288cdc576f82ee3230e25f98bef8"
     assert len(headers.signature) == 64
     assert headers.as_dict()["X-Xyd-Key-Id"] == "bk_test"
 
