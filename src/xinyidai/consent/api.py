@@ -22,9 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from xinyidai.accounts.permissions import current_membership, require_org_member
+from xinyidai.accounts.permissions import require_org_member
 from xinyidai.core.api import ApiError, ErrorSerializer
 from xinyidai.core.http import client_ip
+from xinyidai.integrations import auth_membership
+from xinyidai.integrations.models import Scope as ApiScope
 from xinyidai.registry.models import Enterprise
 from xinyidai.registry.validators import validate_uscc
 
@@ -165,6 +167,8 @@ NOT_FOUND_EXAMPLE = OpenApiExample(
 class EnterpriseProfileView(APIView):
     """A bank's credit officer fetches an enterprise's lending profile under its grant."""
 
+    required_scopes = (ApiScope.PROFILES_READ,)
+
     @extend_schema(
         tags=TAGS,
         operation_id="enterprise_profile_fetch",
@@ -222,7 +226,7 @@ class EnterpriseProfileView(APIView):
         try:
             fetched = services.profile_fetch(
                 user=request.user,  # type: ignore[arg-type]  # IsAuthenticated: a User
-                membership=current_membership(request),
+                membership=auth_membership(request),
                 enterprise=enterprise,
                 purpose=query.validated_data["purpose"],
                 channel=AccessLogEntry.Channel.API,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 
@@ -108,6 +108,10 @@ def event_record(*, kind: str, organization: Any, payload: dict[str, Any]) -> Ou
     """Record an event for ``organization``'s systems; call it inside the change's transaction."""
     import uuid
 
-    return OutboxEvent.objects.create(
+    from .signals import event_recorded
+
+    event = OutboxEvent.objects.create(
         event_id=uuid.uuid4(), kind=kind, organization=organization, payload=payload
     )
+    transaction.on_commit(lambda: event_recorded.send(sender=OutboxEvent, event=event))
+    return event

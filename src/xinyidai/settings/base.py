@@ -25,6 +25,8 @@ INSTALLED_APPS = [
     "xinyidai.financing",
     "xinyidai.notifications",
     "xinyidai.consent",
+    "xinyidai.integrations",
+    "xinyidai.webhooks",
     "cms.home",
     # Django
     "django.contrib.admin",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "xinyidai.core.middleware.ChosenLanguageMiddleware",
+    # Signed API calls of banks' systems: body limits and the call log (sees refusals too).
+    "xinyidai.integrations.middleware.ApiClientMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,7 +157,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "financing.financing_daily",
         "schedule": crontab(minute="30", hour="8"),
     },
+    # Outbox events fanned out to webhook deliveries (also on commit; this catches the rest).
+    "webhooks-dispatch": {
+        "task": "webhooks.dispatch",
+        "schedule": crontab(minute="*"),
+    },
 }
+
+# Webhooks: attempts per delivery (then dead-letter), retry delay base * 2 ** (attempt - 1).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=30)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Plain http is accepted only for localhost, and only when this is on (DEBUG by default).
+WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", default=DEBUG)
 
 # Risk module
 PROFILE_CHUNK_SIZE = env.int("PROFILE_CHUNK_SIZE", default=5000)  # enterprises per task
@@ -237,13 +253,26 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt", "zip"]
 # API
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Signed requests first: its authenticate_header answers 401 for them only (the session
+    # keeps answering 403 to the unauthenticated).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "xinyidai.integrations.authentication.HmacSignatureAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # HasApiScope concerns API clients only: a view must name its required_scopes for them.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "xinyidai.integrations.permissions.HasApiScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["xinyidai.integrations.throttling.ApiClientRateThrottle"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "xinyidai.core.api.exception_handler",
 }
+# Signed API of banks' systems: body limit, rate per API client, life of a rotated-out key.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+API_RATE = env.str("API_RATE", default="600/min")
+API_KEY_OVERLAP_HOURS = env.int("API_KEY_OVERLAP_HOURS", default=24)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "信易贷 Xinyidai API",
     "DESCRIPTION": "Open API for banks and enterprises of the Xinyidai platform.",
