@@ -1,0 +1,501 @@
+"""The bank's side of the platform's signed API: one small client on the standard library.
+
+    client = PlatformClient("https://xyd.example.cn", key_id="ak_...", secret="...")
+    profile = client.get_profile("91441202MA4UJ3LX2T", sections=["tax"])
+    for application in client.list_applications(state="submitted"):
+        client.act(application.id, "accept", expected_state="submitted")
+
+Every attempt is signed afresh (new timestamp, new nonce: the platform refuses a reused
+nonce). Transient failures are retried with exponential backoff: refused or dropped
+connections, time-outs, 502/503/504, and 429 (waiting ``Retry-After``, capped). Anything else
+fails at once with :class:`~bank_connectors.errors.ConnectorError`, whose ``code``,
+``message``, ``details`` and ``status`` come from the platform's error body; ``permanent`` is
+true for a 4xx other than 429 (sending the same request again cannot help).
+
+A POST that timed out may have been applied; :meth:`PlatformClient.act` therefore sends
+``expected_state`` so that a repeated action answers 409 ``conflict`` instead of acting twice.
+
+Amounts are :class:`~decimal.Decimal`, never float: JSON numbers with a fraction are parsed as
+Decimal, and Decimal values in request bodies are sent as strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import http.client
+import json as jsonlib
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from .errors import ConnectorError
+from .signing import header, sign_request
+
+# (method, url, headers, body, timeout) -> (status, headers, body). Raises OSError (or
+# http.client.HTTPException) when no answer arrived: refused, reset, timed out.
+Transport = Callable[
+    [str, str, Mapping[str, str], bytes, float], tuple[int, Mapping[str, str], bytes]
+]
+QueryValue = str | int | Decimal | Sequence[str] | None
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+MAX_RETRY_AFTER = 60.0
+
+# ConnectorError.code values of failures that carry no platform error body.
+CONNECTION_FAILED = "connection_failed"
+HTTP_ERROR = "http_error"
+BAD_RESPONSE = "bad_response"
+REDIRECTED = "redirected"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, never followed: the signature covers the path as sent."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def urllib_transport(
+    method: str, url: str, headers: Mapping[str, str], body: bytes, timeout: float
+) -> tuple[int, Mapping[str, str], bytes]:
+    """The default transport. Every answer (including 4xx/5xx) is returned, not raised."""
+    request = urllib.request.Request(  # noqa: S310 - scheme checked by PlatformClient
+        url, data=body if body else None, headers=dict(headers), method=method
+    )
+    try:
+        with _OPENER.open(request, timeout=timeout) as response:
+            return response.status, dict(response.headers.items()), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers.items()), error.read()
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A lending profile as the enterprise's authorization lets the bank see it."""
+
+    uscc: str
+    name: str
+    grade: str
+    probability: Decimal | None
+    reasons: list[str]
+    scopes: list[str]
+    raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Application:
+    id: int
+    state: str
+    enterprise_uscc: str
+    enterprise_name: str
+    product_id: int | None
+    amount: Decimal
+    term_months: int
+    guarantee: str
+    purpose: str
+    branch: str
+    submitted_at: str | None
+    approved_amount: Decimal | None
+    approved_rate: Decimal | None
+    raw: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class NeedCard:
+    """An anonymized financing need: what a bank may see before the enterprise applies."""
+
+    id: int
+    amount: Decimal
+    term_months: int
+    purpose: str
+    max_rate: Decimal | None
+    wanted_by: str | None
+    city: str
+    industry: str
+    size: str
+    years: str
+    grade_band: str
+    guarantees: list[str]
+    scenarios: list[str]
+    first_loan: bool
+    published_at: str | None
+    raw: dict[str, Any] = field(repr=False)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _bad(message: str) -> ConnectorError:
+    return ConnectorError(message, permanent=True, code=BAD_RESPONSE)
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+        raise _bad(f"{name} is not a number: {value!r}")
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise _bad(f"{name} is not a number: {value!r}") from None
+    if not number.is_finite():
+        raise _bad(f"{name} is not a finite number: {value!r}")
+    return number
+
+
+def _optional_decimal(value: Any, name: str) -> Decimal | None:
+    return None if value is None or value == "" else _decimal(value, name)
+
+
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _bad(f"{name} is not an integer: {value!r}")
+    try:
+        return int(value)
+    except ValueError:
+        raise _bad(f"{name} is not an integer: {value!r}") from None
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _require(data: Mapping[str, Any], name: str) -> Any:
+    if name not in data:
+        raise _bad(f"the answer lacks {name!r}")
+    return data[name]
+
+
+def parse_profile(data: dict[str, Any]) -> Profile:
+    enterprise = _object(data.get("enterprise")) or _object(data.get("registration"))
+    scoring = _object(data.get("profile"))
+    reasons = [
+        _str(r.get("text")) if isinstance(r, dict) else _str(r)
+        for r in scoring.get("reasons") or []
+    ]
+    return Profile(
+        uscc=_str(enterprise.get("uscc")),
+        name=_str(enterprise.get("name")),
+        grade=_str(scoring.get("grade")),
+        probability=_optional_decimal(scoring.get("probability"), "probability"),
+        reasons=reasons,
+        scopes=[_str(s) for s in data.get("scopes") or []],
+        raw=data,
+    )
+
+
+def parse_application(data: dict[str, Any]) -> Application:
+    """Reads the enterprise and product either nested (``{"enterprise": {...}}``) or flat."""
+    enterprise = _object(data.get("enterprise"))
+    product = data.get("product")
+    product_id = data.get("product_id", product.get("id") if isinstance(product, dict) else product)
+    return Application(
+        id=_int(_require(data, "id"), "id"),
+        state=_str(_require(data, "state")),
+        enterprise_uscc=_str(data.get("enterprise_uscc", enterprise.get("uscc"))),
+        enterprise_name=_str(data.get("enterprise_name", enterprise.get("name"))),
+        product_id=None if product_id is None else _int(product_id, "product_id"),
+        amount=_decimal(_require(data, "amount"), "amount"),
+        term_months=_int(_require(data, "term_months"), "term_months"),
+        guarantee=_str(data.get("guarantee")),
+        purpose=_str(data.get("purpose")),
+        branch=_str(data.get("branch")),
+        submitted_at=_optional_str(data.get("submitted_at")),
+        approved_amount=_optional_decimal(data.get("approved_amount"), "approved_amount"),
+        approved_rate=_optional_decimal(data.get("approved_rate"), "approved_rate"),
+        raw=data,
+    )
+
+
+def parse_need(data: dict[str, Any]) -> NeedCard:
+    return NeedCard(
+        id=_int(_require(data, "id"), "id"),
+        amount=_decimal(_require(data, "amount"), "amount"),
+        term_months=_int(_require(data, "term_months"), "term_months"),
+        purpose=_str(data.get("purpose")),
+        max_rate=_optional_decimal(data.get("max_rate"), "max_rate"),
+        wanted_by=_optional_str(data.get("wanted_by")),
+        city=_str(data.get("city")),
+        industry=_str(data.get("industry")),
+        size=_str(data.get("size")),
+        years=_str(data.get("years")),
+        grade_band=_str(data.get("grade_band")),
+        guarantees=[_str(g) for g in data.get("guarantees") or []],
+        scenarios=[_str(g) for g in data.get("scenarios") or []],
+        first_loan=bool(data.get("first_loan", False)),
+        published_at=_optional_str(data.get("published_at")),
+        raw=data,
+    )
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def encode_query(query: Mapping[str, QueryValue] | None) -> str:
+    """``{"b": 2, "a": ["x", "y"], "c": None}`` -> ``b=2&a=x&a=y`` (None dropped)."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in (query or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, str | int | Decimal):
+            pairs.append((name, str(value)))
+        else:
+            pairs.extend((name, str(v)) for v in value)
+    return urlencode(pairs, quote_via=quote)
+
+
+def retry_after_seconds(value: str, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta seconds or HTTP date)."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(int(value)))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+# --------------------------------------------------------------------------- client
+
+
+class PlatformClient:
+    """Signed calls to the platform's ``/api/v1/`` on behalf of one bank API key.
+
+    ``retries`` is the number of attempts in all (at least 1); between attempts the client
+    waits ``backoff * 2 ** (n - 1)`` seconds after failed attempt *n*, or what a 429's
+    ``Retry-After`` asks, at most ``max_retry_after`` seconds.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        key_id: str,
+        secret: str,
+        *,
+        timeout: float = 10.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        max_retry_after: float = MAX_RETRY_AFTER,
+        transport: Transport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"base_url must be an http(s) URL: {base_url!r}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"base_url takes no query or fragment: {base_url!r}")
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.prefix = parts.path.rstrip("/")
+        self.key_id = key_id
+        self.secret = secret
+        self.timeout = timeout
+        self.retries = max(1, retries)
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.transport: Transport = transport or urllib_transport
+        self.sleep = sleep
+
+    # ---------------------------------------------------------------- raw requests
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, QueryValue] | None = None,
+        json: Any = None,
+    ) -> dict[str, Any]:
+        """The JSON object of one call to ``path`` (relative to ``base_url``, e.g.
+        ``/api/v1/bank/needs``). A JSON array answer comes back as ``{"results": [...]}``;
+        an empty answer as ``{}``.
+        """
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/': {path!r}")
+        body = b""
+        if json is not None:
+            body = jsonlib.dumps(
+                json, separators=(",", ":"), ensure_ascii=False, default=_json_default
+            ).encode()
+        return self._send(method.upper(), self.prefix + path, encode_query(query), body)
+
+    def _send(self, method: str, path: str, query: str, body: bytes) -> dict[str, Any]:
+        url = self.origin + path + (f"?{query}" if query else "")
+        attempt = 0
+        while True:
+            attempt += 1
+            signed = sign_request(
+                key_id=self.key_id,
+                secret=self.secret,
+                method=method,
+                path=path,
+                query=query,
+                body=body,
+            )
+            headers = {"Accept": "application/json", **signed.as_dict()}
+            if body:
+                headers["Content-Type"] = "application/json"
+            try:
+                status, answer_headers, content = self.transport(
+                    method, url, headers, body, self.timeout
+                )
+            except (OSError, http.client.HTTPException) as error:
+                failure = ConnectorError(
+                    f"{method} {path}: {type(error).__name__}: {error}", code=CONNECTION_FAILED
+                )
+                wait = None
+            else:
+                if 200 <= status < 300:
+                    return self._decode(content, method, path)
+                failure = self._error(status, content, method, path)
+                if status not in RETRY_STATUSES:
+                    raise failure
+                wait = (
+                    retry_after_seconds(header(answer_headers, "Retry-After"))
+                    if status == 429
+                    else None
+                )
+            if attempt >= self.retries:
+                raise failure
+            delay = self.backoff * 2 ** (attempt - 1) if wait is None else wait
+            self.sleep(min(delay, self.max_retry_after))
+
+    @staticmethod
+    def _decode(content: bytes, method: str, path: str) -> dict[str, Any]:
+        if not content.strip():
+            return {}
+        try:
+            data = jsonlib.loads(content, parse_float=Decimal)
+        except ValueError:
+            raise _bad(f"{method} {path}: the answer is not JSON") from None
+        if isinstance(data, list):
+            return {"results": data, "next": None}
+        if not isinstance(data, dict):
+            raise _bad(f"{method} {path}: the answer is not a JSON object")
+        return data
+
+    @staticmethod
+    def _error(status: int, content: bytes, method: str, path: str) -> ConnectorError:
+        try:
+            data = jsonlib.loads(content, parse_float=Decimal) if content.strip() else None
+        except ValueError:
+            data = None
+        body = _object(data)
+        code = _str(body.get("code")) or (REDIRECTED if 300 <= status < 400 else HTTP_ERROR)
+        message = _str(body.get("message")) or f"{method} {path}: HTTP {status}"
+        permanent = 300 <= status < 500 and status != 429
+        return ConnectorError(
+            message,
+            permanent=permanent,
+            code=code,
+            status=status,
+            details=_object(body.get("details")),
+        )
+
+    def _pages(
+        self, path: str, query: Mapping[str, QueryValue] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The items of a cursor-paginated list, following each page's ``next`` link."""
+        page = self.request("GET", path, query=query)
+        while True:
+            for item in page.get("results") or []:
+                if not isinstance(item, dict):
+                    raise _bad(f"GET {path}: a result is not a JSON object")
+                yield item
+            link = page.get("next")
+            if not link:
+                return
+            parts = urlsplit(str(link))
+            if parts.netloc and f"{parts.scheme}://{parts.netloc}" != self.origin:
+                raise _bad(f"GET {path}: next link leaves {self.origin}: {link}")
+            page = self._send("GET", parts.path, parts.query, b"")
+
+    # ---------------------------------------------------------------- typed calls
+
+    def get_profile(
+        self, uscc: str, purpose: str = "pre_loan", sections: Sequence[str] | None = None
+    ) -> Profile:
+        """The enterprise's lending profile. A refusal raises ``ConnectorError(permanent=True)``
+        with the reason as ``code`` (``no_grant``, ``expired``, ``revoked``, ``scope``, …)."""
+        query: dict[str, QueryValue] = {"purpose": purpose}
+        if sections:
+            query["sections"] = ",".join(sections)
+        data = self.request(
+            "GET", f"/api/v1/enterprises/{quote(uscc, safe='')}/profile", query=query
+        )
+        return parse_profile(data)
+
+    def list_applications(self, state: str | None = None) -> Iterator[Application]:
+        for item in self._pages("/api/v1/bank/applications", {"state": state}):
+            yield parse_application(item)
+
+    def get_application(self, application_id: int) -> Application:
+        return parse_application(self.request("GET", f"/api/v1/bank/applications/{application_id}"))
+
+    def act(
+        self,
+        application_id: int,
+        action: str,
+        *,
+        expected_state: str | None = None,
+        **fields: Any,
+    ) -> Application:
+        """Apply ``action`` (``accept``, ``approve``, ``reject``, …) with its ``fields``. When
+        the application is no longer in ``expected_state`` the platform answers 409 and this
+        raises ``ConnectorError(code="conflict")`` with the current state in
+        ``details["state"]``."""
+        payload: dict[str, Any] = {"action": action, **fields}
+        if expected_state is not None:
+            payload["expected_state"] = expected_state
+        data = self.request(
+            "POST", f"/api/v1/bank/applications/{application_id}/actions", json=payload
+        )
+        nested = data.get("application")
+        return parse_application(nested if isinstance(nested, dict) else data)
+
+    def list_needs(self) -> Iterator[NeedCard]:
+        for item in self._pages("/api/v1/bank/needs"):
+            yield parse_need(item)
+
+    def express_interest(self, need_id: int, product_id: int, message: str = "") -> dict[str, Any]:
+        """Tell the enterprise behind a need that the bank's published product ``product_id``
+        may suit it; the platform's answer (the interest: id, need, product, branch, status)
+        as JSON."""
+        return self.request(
+            "POST",
+            f"/api/v1/bank/needs/{need_id}/interest",
+            json={"product": product_id, "message": message},
+        )
+
+    def list_products(self) -> Iterator[dict[str, Any]]:
+        """The bank's own products, as the platform's JSON objects."""
+        return self._pages("/api/v1/bank/products")
