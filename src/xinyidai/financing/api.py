@@ -1,0 +1,560 @@
+"""Bank-side API of the financing area: the bank's applications and the actions on them,
+anonymized needs and interest, and the bank's own products.
+
+Every endpoint acts for ``auth_membership(request)`` (a signed API client's service membership or
+the session's), sees only that bank's objects (and branch's, for branch staff), and answers 404
+for anything else. Rules stay in the services: a service ``ValidationError`` is a 400 with its
+field messages, ``TransitionNotAllowed`` a 409 ``conflict`` with the current state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from xinyidai.accounts.models import Bank, Membership
+from xinyidai.core.api import ApiError, ErrorSerializer
+from xinyidai.integrations import auth_membership
+from xinyidai.integrations.errors import MESSAGES
+from xinyidai.integrations.models import Scope
+
+from . import selectors, services
+from .models import Application, LoanProduct
+from .serializers import (
+    ACTION_SERIALIZERS,
+    BANK_ACTIONS,
+    ActionSerializer,
+    ApplicationDetailSerializer,
+    ApplicationSerializer,
+    InterestRequestSerializer,
+    InterestSerializer,
+    NeedPageSerializer,
+    ProductSerializer,
+)
+
+TAGS = ["银行：融资对接"]
+NEEDS_PAGE = 20
+NEEDS_PAGE_MAX = 100
+
+
+def _bank_staff(request: Request) -> tuple[Membership, Bank]:
+    """The acting bank membership and its bank; anyone else is answered 404."""
+    membership = auth_membership(request)
+    bank = selectors.bank_of(membership)
+    if membership is None or bank is None:
+        raise Http404
+    return membership, bank
+
+
+def _application(membership: Membership, pk: int) -> Application:
+    application = selectors.application_for_bank(membership, pk)
+    if application is None:
+        raise Http404
+    return application
+
+
+def _invalid(exc: ValidationError) -> exceptions.ValidationError:
+    """A service's ValidationError as the API's 400 ``invalid`` with its field messages."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({"non_field_errors": exc.messages})
+
+
+# --------------------------------------------------------------------------- documentation
+
+
+def _error(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "details": details or {}}
+
+
+def _example(name: str, status_code: int, body: dict[str, Any]) -> OpenApiExample:
+    return OpenApiExample(name, value=body, response_only=True, status_codes=[str(status_code)])
+
+
+UNAUTHENTICATED = OpenApiResponse(
+    ErrorSerializer,
+    description="签名请求的认证失败："
+    + " / ".join(c for c in MESSAGES if c not in ("scope_not_granted", "throttled")),
+    examples=[
+        _example(code, 401, _error(code, str(MESSAGES[code])))
+        for code in ("signature_missing", "key_unknown", "signature_invalid", "nonce_reused")
+    ],
+)
+
+
+def _forbidden(scope: Scope) -> OpenApiResponse:
+    return OpenApiResponse(
+        ErrorSerializer,
+        description="scope_not_granted：接口客户端未获授予所需权限范围；"
+        "permission_denied：会话用户无权执行此操作；not_authenticated：会话未登录",
+        examples=[
+            _example(
+                "scope_not_granted",
+                403,
+                _error(
+                    "scope_not_granted",
+                    str(MESSAGES["scope_not_granted"]),
+                    {"required": [scope.value], "granted": ["profiles:read"]},
+                ),
+            )
+        ],
+    )
+
+
+NOT_FOUND = OpenApiResponse(
+    ErrorSerializer,
+    description="not_found：不存在，或不属于本行（本网点）",
+    examples=[_example("not_found", 404, _error("not_found", "未找到。"))],
+)
+
+INVALID_MESSAGE = "提交的数据有误，请按 details 中的说明改正。"
+
+ACTION_REQUEST_EXAMPLES = [
+    OpenApiExample(
+        "受理",
+        value={"action": "accept", "expected_state": "submitted", "note": "资料齐全"},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "批准",
+        value={
+            "action": "approve",
+            "expected_state": "under_review",
+            "amount": "500000.00",
+            "rate": "3.850",
+            "term_months": 12,
+            "guarantee": "credit",
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "拒绝",
+        value={"action": "reject", "expected_state": "under_review", "reason": "R04"},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "转交网点",
+        value={"action": "hand_over", "branch": "0102", "note": "企业在端州区"},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "登记放款",
+        value={
+            "action": "disburse",
+            "expected_state": "approved",
+            "amount": "500000.00",
+            "rate": "3.850",
+            "term_months": 12,
+            "guarantee": "credit",
+            "disbursed_on": "2026-03-05",
+            "is_first_loan": True,
+        },
+        request_only=True,
+    ),
+    OpenApiExample(
+        "登记逾期",
+        value={"action": "overdue", "on": "2026-06-05", "amount": "42000.00"},
+        request_only=True,
+    ),
+    OpenApiExample("登记结清", value={"action": "settle", "on": "2027-03-05"}, request_only=True),
+]
+
+ACTION_DESCRIPTION = """
+对本行（本网点）的一笔申请执行一个操作。请求体为 JSON：`action`（必填）、`expected_state`
+（建议填写：调用方看到的状态）、`note`（备注），以及该操作自己的字段：
+
+| action | 可用状态 | 字段 |
+|---|---|---|
+| `accept` 受理 | submitted | — |
+| `review` 开始审查 | accepted | — |
+| `hand_over` 转交网点 | submitted / accepted / under_review | `branch`（本行网点代码） |
+| `approve` 批准 | under_review | `amount`、`rate`、`term_months`、`guarantee` |
+| `reject` 拒绝 | submitted / accepted / under_review | `reason`（R01–R07、R99）、`text` |
+| `disburse` 登记放款 | approved | 同 `approve`，另加 `disbursed_on`、`is_first_loan` |
+| `repay` 开始还款 | disbursed | `on` |
+| `overdue` 逾期 | disbursed / repaying | `on`、`amount` |
+| `cure` 逾期还清 | overdue | `on` |
+| `settle` 结清 | disbursed / repaying / overdue | `on` |
+| `default` 违约 | overdue | `on` |
+
+* 不认识的字段、类型错误，或不符合产品范围、日期规则的值：400 `invalid`，`details` 按字段说明。
+* 当前状态不允许该操作，或与 `expected_state` 不符：409 `conflict`，`details.state` 为当前状态。
+* 成功：200，返回操作后的申请及其办理记录。
+"""
+
+
+# --------------------------------------------------------------------------- applications
+
+
+class NewestFirst(CursorPagination):
+    ordering = ("-id",)
+    page_size = 50
+
+
+class ApplicationFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=Application.State.choices, help_text="状态")
+    submitted_after = django_filters.IsoDateTimeFilter(
+        field_name="submitted_at",
+        lookup_expr="gte",
+        help_text="只列出此时刻（ISO 8601，含时区）之后提交的申请",
+    )
+
+    class Meta:
+        model = Application
+        fields = ["state", "submitted_after"]
+
+
+class BankApplicationListView(generics.ListAPIView[Application]):
+    """The bank's applications (its branch's, for branch staff), newest first."""
+
+    required_scopes = (Scope.APPLICATIONS_READ,)
+    serializer_class = ApplicationSerializer
+    pagination_class = NewestFirst
+    filterset_class = ApplicationFilter
+
+    def get_queryset(self) -> QuerySet[Application]:
+        if getattr(self, "swagger_fake_view", False):
+            return Application.objects.none()
+        membership, _bank = _bank_staff(self.request)
+        return selectors.applications_for_bank(membership).select_related("enterprise")
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_applications_list",
+        summary="本行的贷款申请",
+        description=(
+            "本行收到的贷款申请（网点人员只看到本网点的），按编号倒序，游标分页；"
+            "可按 `state` 与 `submitted_after` 筛选。"
+            "企业已向本行申请，故列出其名称与统一社会信用代码。"
+        ),
+        responses={
+            200: ApplicationSerializer(many=True),
+            400: OpenApiResponse(ErrorSerializer, description="invalid：筛选参数有误"),
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.APPLICATIONS_READ),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class BankApplicationDetailView(APIView):
+    required_scopes = (Scope.APPLICATIONS_READ,)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_application_retrieve",
+        summary="一笔贷款申请及其办理记录",
+        responses={
+            200: ApplicationDetailSerializer,
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.APPLICATIONS_READ),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        membership, _bank = _bank_staff(request)
+        return Response(ApplicationDetailSerializer(_application(membership, pk)).data)
+
+
+class BankApplicationActionView(APIView):
+    required_scopes = (Scope.APPLICATIONS_WRITE,)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_application_act",
+        summary="对贷款申请执行操作（受理、审批、放款、还款结果……）",
+        description=ACTION_DESCRIPTION,
+        request={"application/json": ActionSerializer},
+        examples=ACTION_REQUEST_EXAMPLES,
+        responses={
+            200: OpenApiResponse(ApplicationDetailSerializer, description="操作后的申请"),
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="invalid：未知操作或字段、类型错误，或业务规则不允许的值",
+                examples=[
+                    _example(
+                        "利率超出产品范围",
+                        400,
+                        _error(
+                            "invalid",
+                            INVALID_MESSAGE,
+                            {"rate": ["年利率须在产品范围 3.45%–6% 内"]},
+                        ),
+                    ),
+                    _example(
+                        "未知字段",
+                        400,
+                        _error(
+                            "invalid",
+                            INVALID_MESSAGE,
+                            {"rates": ["未知字段，此操作不接受该字段。"]},
+                        ),
+                    ),
+                ],
+            ),
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.APPLICATIONS_WRITE),
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="conflict：当前状态不允许此操作，或已不是 expected_state；"
+                "details.state 为当前状态",
+                examples=[
+                    _example(
+                        "状态已变化",
+                        409,
+                        _error(
+                            "conflict",
+                            "申请状态已变为“已受理”，请刷新页面后再操作。",
+                            {"state": "accepted"},
+                        ),
+                    ),
+                    _example(
+                        "状态不允许",
+                        409,
+                        _error(
+                            "conflict",
+                            "申请当前状态为“已提交”，不能批准。",
+                            {"state": "submitted"},
+                        ),
+                    ),
+                ],
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        membership, bank = _bank_staff(request)
+        application = _application(membership, pk)
+        if membership.role not in selectors.DECISION_ROLES:
+            raise exceptions.PermissionDenied(_("只有客户经理或银行管理员可以办理申请。"))
+        data = request.data
+        if not isinstance(data, dict):
+            raise exceptions.ValidationError({"non_field_errors": [_("请求体须为 JSON 对象。")]})
+        action = data.get("action")
+        if action not in BANK_ACTIONS:
+            raise exceptions.ValidationError(
+                {
+                    "action": [
+                        _("未知操作，可选：%(actions)s。") % {"actions": "、".join(BANK_ACTIONS)}
+                    ]
+                }
+            )
+        body = ACTION_SERIALIZERS[str(action)](data=data, context={"bank": bank})
+        body.is_valid(raise_exception=True)
+        try:
+            changed = services.application_transition(
+                application=application,
+                action=str(action),
+                actor=membership.user,
+                organization=membership.organization,
+                note=body.validated_data.get("note", ""),
+                expected_state=body.validated_data.get("expected_state"),
+                **body.service_data(),
+            )
+        except services.TransitionNotAllowed as exc:
+            raise ApiError(
+                str(exc),
+                code="conflict",
+                status_code=status.HTTP_409_CONFLICT,
+                details={"state": exc.state},
+            ) from None
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(ApplicationDetailSerializer(changed).data)
+
+
+# --------------------------------------------------------------------------- needs
+
+
+def _cursor(value: str) -> tuple[dt.datetime, int]:
+    """ "<ISO published_at>_<id>" as ``next_cursor`` writes it."""
+    stamp, _sep, pk = value.replace(" ", "+").rpartition("_")
+    moment = parse_datetime(stamp) if stamp else None
+    if moment is None or moment.tzinfo is None or not pk.isdigit():
+        raise exceptions.ValidationError(
+            {"before": [_("游标格式不正确，请使用上一页 next_cursor 的值。")]}
+        )
+    return moment, int(pk)
+
+
+def _limit(value: str | None) -> int:
+    if value is None or value == "":
+        return NEEDS_PAGE
+    if not value.isdigit() or not 1 <= int(value) <= NEEDS_PAGE_MAX:
+        raise exceptions.ValidationError(
+            {"limit": [_("limit 须为 1 至 %(max)s 的整数。") % {"max": NEEDS_PAGE_MAX}]}
+        )
+    return int(value)
+
+
+class BankNeedListView(APIView):
+    required_scopes = (Scope.NEEDS_READ,)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_needs_list",
+        summary="适合本行产品的融资需求（匿名）",
+        description=(
+            "已发布、适合本行至少一个已上架产品的融资需求，按发布时间倒序。只有匿名信息："
+            "城市、行业、规模、经营年限区间、信用等级区间，不含企业名称、统一社会信用代码与需求说明。"
+            "翻页：把 `next_cursor` 作为 `before` 参数（或直接请求 `next`）。"
+        ),
+        parameters=[
+            OpenApiParameter(
+                "before",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="上一页的 next_cursor（<ISO 时间>_<编号>）",
+            ),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                required=False,
+                description=f"每页条数，1–{NEEDS_PAGE_MAX}，默认 {NEEDS_PAGE}",
+            ),
+        ],
+        responses={
+            200: NeedPageSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="invalid：before 或 limit 有误"),
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.NEEDS_READ),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        _membership, bank = _bank_staff(request)
+        raw = request.query_params.get("before", "")
+        before = _cursor(raw) if raw else None
+        limit = _limit(request.query_params.get("limit"))
+        cards = selectors.needs_matching_bank(bank, before=before, limit=limit + 1)
+        more = len(cards) > limit
+        cards = cards[:limit]
+        last = cards[-1] if cards else None
+        cursor = (
+            f"{last.published_at.isoformat()}_{last.id}"
+            if more and last is not None and last.published_at is not None
+            else None
+        )
+        next_url = None
+        if cursor is not None:
+            query = urlencode({"before": cursor, "limit": limit})
+            next_url = request.build_absolute_uri(f"{request.path}?{query}")
+        page = {"next": next_url, "next_cursor": cursor, "results": cards}
+        return Response(NeedPageSerializer(page).data)
+
+
+class BankInterestView(APIView):
+    required_scopes = (Scope.APPLICATIONS_WRITE,)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_need_interest_create",
+        summary="用本行产品对一条融资需求表达对接意向",
+        description=(
+            "企业会收到通知；接受后形成申请。产品须为本行已上架、且与需求匹配的产品。"
+            "需要 `applications:write` 权限范围（`needs:read` 只能浏览）。"
+        ),
+        request=InterestRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "表达意向",
+                value={"product": 12, "message": "我行纳税e贷可在三个工作日内审批"},
+                request_only=True,
+            )
+        ],
+        responses={
+            201: InterestSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="invalid：产品不是本行已上架产品、与需求不匹配或已表达过意向",
+                examples=[
+                    _example(
+                        "已表达过",
+                        400,
+                        _error(
+                            "invalid",
+                            INVALID_MESSAGE,
+                            {"product": ["已经用该产品对此需求表达过意向。"]},
+                        ),
+                    )
+                ],
+            ),
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.APPLICATIONS_WRITE),
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        membership, bank = _bank_staff(request)
+        need = selectors.need_for_bank(bank, pk)
+        if need is None:
+            raise Http404
+        body = InterestRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        product = (
+            selectors.products_of(bank)
+            .filter(pk=body.validated_data["product"], status=LoanProduct.Status.PUBLISHED)
+            .first()
+        )
+        if product is None:
+            raise exceptions.ValidationError({"product": [_("请选择本行已上架的产品。")]})
+        try:
+            interest = services.interest_express(
+                need=need,
+                product=product,
+                membership=membership,
+                message=body.validated_data.get("message", ""),
+            )
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(InterestSerializer(interest).data, status=status.HTTP_201_CREATED)
+
+
+# --------------------------------------------------------------------------- products
+
+
+class BankProductListView(generics.ListAPIView[LoanProduct]):
+    required_scopes = (Scope.PRODUCTS_READ,)
+    serializer_class = ProductSerializer
+    pagination_class = NewestFirst
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[LoanProduct]:
+        if getattr(self, "swagger_fake_view", False):
+            return LoanProduct.objects.none()
+        _membership, bank = _bank_staff(self.request)
+        return selectors.products_of(bank)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_products_list",
+        summary="本行的贷款产品",
+        description="本行全部贷款产品（草稿、已上架、已下架），按编号倒序，游标分页。",
+        responses={
+            200: ProductSerializer(many=True),
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.PRODUCTS_READ),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
