@@ -24,6 +24,7 @@ urlpatterns = [
     path("financing/", include("xinyidai.financing.urls")),
     path("notifications/", include("xinyidai.notifications.urls")),
     path("authorizations/", include("xinyidai.consent.urls")),
+    path("bank/integration/", include("xinyidai.integrations.urls")),
     path("verify/", include("xinyidai.consent.verify_urls")),
     path("api/v1/", include("xinyidai.sources.api_urls")),
     path("api/v1/", include("xinyidai.consent.api_urls")),

@@ -1,6 +1,6 @@
 """API v1 routes of the financing area (bank side)."""
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from .api import (
     BankApplicationActionView,
@@ -11,7 +11,7 @@ from .api import (
     BankProductListView,
 )
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("bank/applications", BankApplicationListView.as_view(), name="api-bank-applications"),
     path(
         "bank/applications/<int:pk>",
@@ -26,4 +26,5 @@ urlpatterns: list[URLPattern] = [
     path("bank/needs", BankNeedListView.as_view(), name="api-bank-needs"),
     path("bank/needs/<int:pk>/interest", BankInterestView.as_view(), name="api-bank-interest"),
     path("bank/products", BankProductListView.as_view(), name="api-bank-products"),
+    path("", include("xinyidai.financing.api_enterprise_urls")),
 ]

@@ -1,0 +1,37 @@
+"""API v1 routes of the financing area (enterprise side)."""
+
+from django.urls import URLPattern, path
+
+from .api_enterprise import (
+    ApplicationDetailView,
+    ApplicationListView,
+    ApplicationWithdrawView,
+    NeedCloseView,
+    NeedDetailView,
+    NeedListView,
+)
+
+urlpatterns: list[URLPattern] = [
+    path("enterprise/needs", NeedListView.as_view(), name="api-enterprise-needs"),
+    path("enterprise/needs/<int:pk>", NeedDetailView.as_view(), name="api-enterprise-need"),
+    path(
+        "enterprise/needs/<int:pk>/close",
+        NeedCloseView.as_view(),
+        name="api-enterprise-need-close",
+    ),
+    path(
+        "enterprise/applications",
+        ApplicationListView.as_view(),
+        name="api-enterprise-applications",
+    ),
+    path(
+        "enterprise/applications/<int:pk>",
+        ApplicationDetailView.as_view(),
+        name="api-enterprise-application",
+    ),
+    path(
+        "enterprise/applications/<int:pk>/withdraw",
+        ApplicationWithdrawView.as_view(),
+        name="api-enterprise-application-withdraw",
+    ),
+]
