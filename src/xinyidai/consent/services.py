@@ -44,7 +44,6 @@ from .models import (
 )
 from .scopes import Scope, profile_sections
 
-PERMISSION = "consent.fetch_profile"
 FETCH_ROLES = (Role.BANK_CREDIT_OFFICER,)
 REQUEST_ROLES = (Role.BANK_CREDIT_OFFICER, Role.BANK_ADMIN)
 

@@ -256,10 +256,6 @@ class MatchResult:
         positions = self.order[self.eligible[self.order] == eligible][:limit]
         return [self.explain(int(i)) for i in positions]
 
-    def position_of(self, product_id: int) -> int | None:
-        found = np.flatnonzero(self.products.ids == product_id)
-        return int(found[0]) if len(found) else None
-
     def explain(self, i: int) -> ProductMatch:
         eligible = bool(self.eligible[i])
         rule = "" if eligible else RULES[int(self.first_fail[i])]

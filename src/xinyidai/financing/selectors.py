@@ -465,7 +465,7 @@ def interests_of_need(need: FinancingNeed) -> QuerySet[Interest]:
 
 
 def interests_of_bank_for_need(bank: Bank, need: FinancingNeed) -> QuerySet[Interest]:
-    return need.interests.filter(bank=bank).select_related("product")
+    return need.interests.filter(bank=bank).select_related("product", "officer")
 
 
 def interest_for_enterprise(enterprise: Enterprise | None, pk: int) -> Interest | None:
@@ -521,16 +521,15 @@ def branches_of(bank: Bank) -> QuerySet[Branch]:
     return bank.branches.all()
 
 
-def overdue_applications(today: dt.date) -> QuerySet[Application]:
-    """Applications whose bank has missed its promised acceptance or decision date."""
-    return Application.objects.filter(
-        Q(state=Application.State.SUBMITTED, accept_due_on__lt=today)
-        | Q(
-            state__in=[Application.State.ACCEPTED, Application.State.UNDER_REVIEW],
-            decision_due_on__lt=today,
-        )
-        | Q(state=Application.State.SUBMITTED, decision_due_on__lt=today)
+def overdue(today: dt.date) -> Q:
+    """Open applications whose bank has missed its promised acceptance or decision date."""
+    return Q(state=Application.State.SUBMITTED, accept_due_on__lt=today) | Q(
+        state__in=list(OPEN_STATES), decision_due_on__lt=today
     )
+
+
+def overdue_applications(today: dt.date) -> QuerySet[Application]:
+    return Application.objects.filter(overdue(today))
 
 
 def bank_staff(bank: Bank, branch: Branch | None, roles: Iterable[str] = DECISION_ROLES):
@@ -584,10 +583,6 @@ def workspace_summary(membership: Membership | None) -> dict[str, int] | None:
                 "pk",
                 filter=Q(state__in=[Application.State.ACCEPTED, Application.State.UNDER_REVIEW]),
             ),
-            overdue=Count(
-                "pk",
-                filter=Q(state=Application.State.SUBMITTED, accept_due_on__lt=today)
-                | Q(state__in=list(OPEN_STATES), decision_due_on__lt=today),
-            ),
+            overdue=Count("pk", filter=overdue(today)),
         )
     return None

@@ -249,7 +249,7 @@ def _need_page(
         "revealed": revealed,
         "form": form,
         "has_products": bool(products),
-        "interests": selectors.interests_of_bank_for_need(bank, need).select_related("officer"),
+        "interests": selectors.interests_of_bank_for_need(bank, need),
     }
     if revealed:
         context["enterprise"] = need.enterprise
