@@ -27,12 +27,12 @@ from xinyidai.accounts.models import Bank, Organization, Role, User
 from xinyidai.accounts.permissions import current_membership, require_persona
 from xinyidai.core.forms import attach_errors
 from xinyidai.financing import selectors as financing
-from xinyidai.webhooks.models import WebhookDelivery, WebhookSubscription
+from xinyidai.webhooks.models import WebhookDelivery
 from xinyidai.webhooks.services import webhook_replay, webhook_subscription_create
 
-from . import services
+from . import selectors, services
 from .forms import EVENT_KINDS, ApiClientForm, WebhookSubscriptionForm
-from .models import ApiCallLog, ApiClient, Scope
+from .models import ApiClient, Scope
 
 BANK_ADMIN = {"kinds": (Organization.Kind.BANK,), "roles": (Role.BANK_ADMIN,)}
 CALLS_SHOWN = 50
@@ -57,26 +57,8 @@ def _bank(request: HttpRequest) -> Bank:
 # --------------------------------------------------------------------------- reads
 
 
-def _clients_of(bank: Bank) -> QuerySet[ApiClient]:
-    return ApiClient.objects.filter(bank=bank).select_related("replaces")
-
-
 def _client_of(bank: Bank, pk: int) -> ApiClient:
-    return get_object_or_404(ApiClient, bank=bank, pk=pk)
-
-
-def _calls_of(bank: Bank) -> QuerySet[ApiCallLog]:
-    return ApiCallLog.objects.filter(client__bank=bank).select_related("client")[:CALLS_SHOWN]
-
-
-def _subscriptions_of(bank: Bank) -> QuerySet[WebhookSubscription]:
-    return WebhookSubscription.objects.filter(organization=bank.organization)
-
-
-def _deliveries_of(bank: Bank) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.filter(
-        subscription__organization=bank.organization
-    ).select_related("subscription", "event")
+    return get_object_or_404(selectors.clients_of(bank), pk=pk)
 
 
 @dataclass(frozen=True)
@@ -119,8 +101,8 @@ def _home(request: HttpRequest, bank: Bank, form: ApiClientForm, status: int = 2
         "integrations/home.html",
         {
             "bank": bank,
-            "rows": _client_rows(_clients_of(bank)),
-            "calls": _calls_of(bank),
+            "rows": _client_rows(selectors.clients_of(bank)),
+            "calls": selectors.calls_of(bank)[:CALLS_SHOWN],
             "form": form,
             "calls_shown": CALLS_SHOWN,
         },
@@ -222,14 +204,14 @@ def client_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 def _webhooks(
     request: HttpRequest, bank: Bank, form: WebhookSubscriptionForm, status: int = 200
 ) -> HttpResponse:
-    deliveries = list(_deliveries_of(bank)[:DELIVERIES_SHOWN])
+    deliveries = list(selectors.deliveries_of(bank)[:DELIVERIES_SHOWN])
     return render(
         request,
         "integrations/webhooks.html",
         {
             "subscriptions": [
                 (s, [str(EVENT_LABELS.get(e, e)) for e in s.events])
-                for s in _subscriptions_of(bank)
+                for s in selectors.subscriptions_of(bank)
             ],
             "deliveries": deliveries,
             "replayable": REPLAYABLE,
@@ -277,7 +259,7 @@ def subscription_create(request: HttpRequest) -> HttpResponse:
 @require_persona(**BANK_ADMIN)
 @require_POST
 def delivery_replay(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = get_object_or_404(_deliveries_of(_bank(request)), pk=pk)
+    delivery = get_object_or_404(selectors.deliveries_of(_bank(request)), pk=pk)
     try:
         webhook_replay(delivery=delivery, actor=_user(request))
     except ValidationError as error:
