@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/v1/", include("xinyidai.sources.api_urls")),
     path("api/v1/", include("xinyidai.consent.api_urls")),
     path("api/v1/", include("xinyidai.financing.api_urls")),
+    path("api/v1/", include("xinyidai.financing.api_batch_urls")),
+    path("api/v1/", include("xinyidai.webhooks.api_urls")),
     path("", include("xinyidai.core.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

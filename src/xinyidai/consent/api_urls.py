@@ -1,10 +1,10 @@
 """API v1 routes of the authorization area."""
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from .api import EnterpriseProfileView, EnterpriseQueriesView
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path(
         "enterprises/<str:uscc>/profile",
         EnterpriseProfileView.as_view(),
@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
         EnterpriseQueriesView.as_view(),
         name="api-enterprise-queries",
     ),
+    path("", include("xinyidai.consent.api_enterprise_urls")),
 ]

@@ -5,18 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiClient, Scope
+from xinyidai.core.events import EVENT_KINDS
 
-# The event kinds a bank's system can subscribe to (``OutboxEvent.kind``).
-EVENT_KINDS = [
-    ("authorization.granted", _("授权已签署")),
-    ("authorization.paused", _("授权已暂停")),
-    ("authorization.resumed", _("授权已恢复")),
-    ("authorization.revoked", _("授权已撤销")),
-    ("authorization.rejected", _("授权请求被拒绝")),
-    ("authorization.expired", _("授权已到期")),
-    ("report.ready", _("信用报告已生成")),
-]
+from .models import ApiClient, Scope
 
 
 class ApiClientForm(forms.Form):

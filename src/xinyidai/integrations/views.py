@@ -25,13 +25,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xinyidai.accounts.models import Bank, Organization, Role, User
 from xinyidai.accounts.permissions import current_membership, require_persona
+from xinyidai.core.events import EVENT_KINDS
 from xinyidai.core.forms import attach_errors
 from xinyidai.financing import selectors as financing
 from xinyidai.webhooks.models import WebhookDelivery
 from xinyidai.webhooks.services import webhook_replay, webhook_subscription_create
 
 from . import selectors, services
-from .forms import EVENT_KINDS, ApiClientForm, WebhookSubscriptionForm
+from .forms import ApiClientForm, WebhookSubscriptionForm
 from .models import ApiClient, Scope
 
 BANK_ADMIN = {"kinds": (Organization.Kind.BANK,), "roles": (Role.BANK_ADMIN,)}
