@@ -33,13 +33,33 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@rm -f $(VENV)/.dev-* $(VENV)/.deps-* && touch $@ $(DEPS_STAMP)
 
+# The sandbox bank (docs/sandbox-bank.md) plays 粤信银行's loan system next to runserver, with
+# the demo's fixed, public API key; SANDBOX=0 make demo leaves it out.
+SANDBOX ?= 1
+SANDBOX_PORT ?= 8001
+SANDBOX_REPAY_AFTER ?= 60
+SANDBOX_KEY_ID := bk_demo_sandbox
+SANDBOX_SECRET := demo-sandbox-secret-2026
+DEMO_ENV := DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) DEMO_SANDBOX_KEY_ID=$(SANDBOX_KEY_ID) \
+	DEMO_SANDBOX_SECRET=$(SANDBOX_SECRET)
+
 demo: $(DEPS_STAMP)
 	@mkdir -p var
-	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py migrate --noinput -v0
-	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py seed_demo
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput -v0
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "信易贷演示平台 / Xinyidai demo: http://$(HOST):$(PORT)/   (Ctrl-C 停止 / to stop)"
-	DJANGO_SETTINGS_MODULE=$(DEMO_SETTINGS) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@if [ "$(SANDBOX)" != "0" ]; then \
+		echo "沙盒银行 / sandbox bank: http://127.0.0.1:$(SANDBOX_PORT)/webhooks   (SANDBOX=0 不启动 / to leave it out)"; \
+		XYD_SECRET=$(SANDBOX_SECRET) $(BIN)/python -m bank_connectors.sandbox \
+			--base-url http://$(HOST):$(PORT) --key-id $(SANDBOX_KEY_ID) \
+			--listen 127.0.0.1:$(SANDBOX_PORT) --repay-after $(SANDBOX_REPAY_AFTER) --poll 30 \
+			--keep-subscription & \
+		sandbox=$$!; \
+		trap 'kill $$sandbox 2>/dev/null; wait $$sandbox 2>/dev/null' EXIT; \
+		trap 'exit 130' INT TERM; \
+	fi; \
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 services: $(DEV_STAMP)
 	$(BIN)/python scripts/ensure_services.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
@@ -16,8 +17,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bank_connectors import Application, ConnectorError, NeedCard, PlatformClient, Profile
-from bank_connectors.client import retry_after_seconds, urllib_transport
+from bank_connectors import (
+    Application,
+    Authorization,
+    ConnectorError,
+    Delivery,
+    Interest,
+    NeedCard,
+    PlatformClient,
+    Profile,
+    Subscription,
+)
+from bank_connectors.client import IDEMPOTENCY_KEY, retry_after_seconds, urllib_transport
 from bank_connectors.signing import (
     KEY_ID,
     MAX_SKEW_SECONDS,
@@ -106,6 +117,12 @@ class FakePlatform:
                 platform.handle(self)
 
             def do_POST(self) -> None:
+                platform.handle(self)
+
+            def do_PATCH(self) -> None:
+                platform.handle(self)
+
+            def do_DELETE(self) -> None:
                 platform.handle(self)
 
             def log_message(self, format: str, *args: Any) -> None:
@@ -547,7 +564,16 @@ def test_it_lists_needs_and_expresses_interest(platform: FakePlatform) -> None:
         published_at="2026-11-01T09:00:00+08:00",
         raw=need,
     )
-    assert interest["status"] == "pending"
+    assert interest == Interest(
+        id=21,
+        need_id=11,
+        product_id=7,
+        branch="",
+        status="pending",
+        message="",
+        created_at=None,
+        raw=interest.raw,
+    )
     posted = platform.seen[1]
     assert (posted.method, posted.path, posted.signed) == (
         "POST",
@@ -563,3 +589,340 @@ def test_it_reads_retry_after_as_seconds_or_a_date() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds("") is None
+
+
+# --------------------------------------------------------------------------- idempotent writes
+
+
+def _authorization(number: int = 31, status: str = "pending", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": number,
+        "status": status,
+        "enterprise": USCC,
+        "application": 9,
+        "purpose": "pre_loan",
+        "scopes": ["tax", "social_insurance"],
+        "expires_at": "2027-02-28T10:00:00+08:00",
+        **extra,
+    }
+
+
+def test_it_requests_an_authorization_for_an_application(platform: FakePlatform) -> None:
+    platform.reply(201, _authorization())
+
+    authorization = _client(platform.url).request_authorization(
+        9, scopes=["tax", "social_insurance"], fetch_limit=5, note="贷前审查"
+    )
+
+    assert authorization == Authorization(
+        id=31,
+        status="pending",
+        enterprise_uscc=USCC,
+        application_id=9,
+        purpose="pre_loan",
+        scopes=["tax", "social_insurance"],
+        expires_at="2027-02-28T10:00:00+08:00",
+        raw=authorization.raw,
+    )
+    [seen] = platform.seen
+    assert (seen.method, seen.path, seen.signed) == ("POST", "/api/v1/bank/authorizations", True)
+    assert json.loads(seen.body) == {
+        "application": 9,
+        "purpose": "pre_loan",
+        "scopes": ["tax", "social_insurance"],
+        "fetch_limit": 5,
+        "note": "贷前审查",
+    }
+    key = header(seen.headers, IDEMPOTENCY_KEY)
+    assert len(key) == 32
+    assert all(c in "0123456789abcdef" for c in key)
+
+
+def test_a_retried_write_keeps_its_idempotency_key(platform: FakePlatform) -> None:
+    platform.reply(503, {"code": "unavailable", "message": "维护中", "details": {}})
+    platform.reply(200, _application(9, "accepted"))
+
+    _client(platform.url).accept(9, expected_state="submitted")
+
+    first, second = platform.seen
+    assert header(first.headers, IDEMPOTENCY_KEY) == header(second.headers, IDEMPOTENCY_KEY)
+    assert header(first.headers, NONCE) != header(second.headers, NONCE)
+    assert first.body == second.body == b'{"action":"accept","expected_state":"submitted"}'
+
+
+def test_two_writes_have_two_idempotency_keys(platform: FakePlatform) -> None:
+    platform.reply(200, _application(9, "accepted"))
+    platform.reply(200, _application(9, "under_review"))
+    client = _client(platform.url)
+
+    client.accept(9)
+    client.review(9)
+
+    keys = {header(s.headers, IDEMPOTENCY_KEY) for s in platform.seen}
+    assert len(keys) == 2
+
+
+def test_it_retries_while_the_first_write_is_still_running(platform: FakePlatform) -> None:
+    busy = {"code": "idempotency_in_progress", "message": "仍在处理", "details": {}}
+    platform.reply(409, busy)
+    platform.reply(201, _authorization())
+    sleeps = Sleeps()
+
+    authorization = _client(platform.url, sleeps, backoff=0.5).request_authorization(
+        9, scopes=["tax"]
+    )
+
+    assert authorization.id == 31
+    assert sleeps == [0.5]
+    assert len({header(s.headers, IDEMPOTENCY_KEY) for s in platform.seen}) == 1
+
+
+def test_it_does_not_send_an_idempotency_key_on_a_read(platform: FakePlatform) -> None:
+    platform.reply(200, _application(9))
+
+    _client(platform.url).get_application(9)
+
+    assert header(platform.seen[0].headers, IDEMPOTENCY_KEY) == ""
+
+
+# --------------------------------------------------------------------------- authorizations
+
+
+def test_it_lists_the_authorizations_of_one_application(platform: FakePlatform) -> None:
+    nested = _authorization(33, "active", enterprise={"uscc": USCC, "name": "肇庆甲有限公司"})
+    other = _authorization(32, "pending", application={"id": 8})
+    platform.reply(200, {"next": None, "results": [nested, other]})
+
+    [authorization] = _client(platform.url).list_authorizations(application=9)
+
+    assert (authorization.id, authorization.status, authorization.enterprise_uscc) == (
+        33,
+        "active",
+        USCC,
+    )
+    assert parse_qs(platform.seen[0].query) == {"application": ["9"]}
+
+
+def test_it_gets_one_authorization(platform: FakePlatform) -> None:
+    platform.reply(200, _authorization(31, "revoked", application=None))
+
+    authorization = _client(platform.url).get_authorization(31)
+
+    assert (authorization.status, authorization.application_id) == ("revoked", None)
+    assert platform.seen[0].path == "/api/v1/bank/authorizations/31"
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+def _subscription(number: int, url: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": number,
+        "url": url,
+        "events": ["application.submitted", "authorization.granted"],
+        "is_active": True,
+        "created_at": "2026-11-02T10:00:00+08:00",
+        **extra,
+    }
+
+
+def test_it_manages_webhook_subscriptions(platform: FakePlatform) -> None:
+    url = "https://bank.example/xyd/webhooks"
+    platform.reply(201, _subscription(4, url, secret="whsec-shown-once"))
+    platform.reply(200, {"next": None, "results": [_subscription(4, url)]})
+    platform.reply(200, _subscription(4, url, is_active=False))
+    platform.reply(204, raw=b"")
+    client = _client(platform.url)
+
+    created = client.create_subscription(url, ["application.submitted", "authorization.granted"])
+    [listed] = client.list_subscriptions()
+    paused = client.update_subscription(4, is_active=False)
+    client.delete_subscription(4)
+
+    assert created == Subscription(
+        id=4,
+        url=url,
+        events=["application.submitted", "authorization.granted"],
+        is_active=True,
+        created_at="2026-11-02T10:00:00+08:00",
+        secret="whsec-shown-once",
+        raw=created.raw,
+    )
+    assert "whsec" not in repr(created)
+    assert "secret" not in created.raw
+    assert (listed.id, listed.secret) == (4, None)
+    assert paused.is_active is False
+    assert [(s.method, s.path) for s in platform.seen] == [
+        ("POST", "/api/v1/bank/webhooks"),
+        ("GET", "/api/v1/bank/webhooks"),
+        ("PATCH", "/api/v1/bank/webhooks/4"),
+        ("DELETE", "/api/v1/bank/webhooks/4"),
+    ]
+    assert json.loads(platform.seen[0].body) == {
+        "url": url,
+        "events": ["application.submitted", "authorization.granted"],
+    }
+    assert json.loads(platform.seen[2].body) == {"is_active": False}
+    assert platform.seen[3].body == b""
+    assert all(s.signed for s in platform.seen)
+
+
+def test_it_lists_and_replays_deliveries(platform: FakePlatform) -> None:
+    dead = {
+        "id": 12,
+        "subscription": 4,
+        "event_id": "0b7f6c1e-9a43-4d8e-8f57-3f1f3c0d2a11",
+        "type": "authorization.granted",
+        "status": "dead",
+        "attempts": 6,
+        "last_status_code": 500,
+        "last_error": "HTTP 500: oops",
+        "next_attempt_at": None,
+        "delivered_at": None,
+        "created_at": "2026-11-02T10:00:00+08:00",
+    }
+    delivered = {**dead, "id": 11, "status": "delivered", "attempts": 1, "last_status_code": 200}
+    platform.reply(200, {"next": None, "results": [dead, delivered]})
+    platform.reply(200, {**dead, "status": "pending", "attempts": 0})
+    client = _client(platform.url)
+
+    [listed] = client.list_deliveries(status="dead")
+    replayed = client.replay_delivery(listed.id)
+
+    assert listed == Delivery(
+        id=12,
+        subscription_id=4,
+        event_id="0b7f6c1e-9a43-4d8e-8f57-3f1f3c0d2a11",
+        event_type="authorization.granted",
+        status="dead",
+        attempts=6,
+        last_status_code=500,
+        last_error="HTTP 500: oops",
+        delivered_at=None,
+        next_attempt_at=None,
+        raw=dead,
+    )
+    assert (replayed.status, replayed.attempts) == ("pending", 0)
+    assert parse_qs(platform.seen[0].query) == {"status": ["dead"]}
+    assert (platform.seen[1].method, platform.seen[1].path) == (
+        "POST",
+        "/api/v1/bank/webhook-deliveries/12/replay",
+    )
+
+
+# --------------------------------------------------------------------------- action helpers
+
+DAY = dt.date(2026, 11, 30)
+
+
+@pytest.mark.parametrize(
+    ("call", "body"),
+    [
+        (lambda c: c.accept(9, note="资料齐全"), {"action": "accept", "note": "资料齐全"}),
+        (lambda c: c.review(9, expected_state="accepted"), {"action": "review"}),
+        (lambda c: c.hand_over(9, "0102"), {"action": "hand_over", "branch": "0102"}),
+        (
+            lambda c: c.approve(
+                9,
+                amount=Decimal("500000.00"),
+                rate=Decimal("3.950"),
+                term_months=12,
+                guarantee="credit",
+            ),
+            {
+                "action": "approve",
+                "amount": "500000.00",
+                "rate": "3.950",
+                "term_months": 12,
+                "guarantee": "credit",
+            },
+        ),
+        (
+            lambda c: c.reject(9, reason="R03", text="信用记录不良"),
+            {"action": "reject", "reason": "R03", "text": "信用记录不良"},
+        ),
+        (
+            lambda c: c.disburse(
+                9,
+                amount=Decimal("500000.00"),
+                rate=Decimal("3.950"),
+                term_months=12,
+                guarantee="credit",
+                disbursed_on=DAY,
+            ),
+            {
+                "action": "disburse",
+                "amount": "500000.00",
+                "rate": "3.950",
+                "term_months": 12,
+                "guarantee": "credit",
+                "disbursed_on": "2026-11-30",
+            },
+        ),
+        (lambda c: c.repay(9, on=DAY), {"action": "repay", "on": "2026-11-30"}),
+        (
+            lambda c: c.overdue(9, on=DAY, amount=Decimal("41666.66")),
+            {"action": "overdue", "on": "2026-11-30", "amount": "41666.66"},
+        ),
+        (lambda c: c.cure(9, on=DAY), {"action": "cure", "on": "2026-11-30"}),
+        (lambda c: c.settle(9, on=DAY), {"action": "settle", "on": "2026-11-30"}),
+        (lambda c: c.default(9, on=DAY), {"action": "default", "on": "2026-11-30"}),
+    ],
+)
+def test_each_action_helper_sends_its_fields(
+    platform: FakePlatform, call: Any, body: dict[str, Any]
+) -> None:
+    platform.reply(200, _application(9, "accepted"))
+
+    application = call(_client(platform.url))
+
+    assert application.state == "accepted"
+    [seen] = platform.seen
+    assert (seen.method, seen.path) == ("POST", "/api/v1/bank/applications/9/actions")
+    sent = json.loads(seen.body)
+    assert sent.pop("expected_state", "accepted") == "accepted"
+    assert sent == body
+
+
+def test_it_reads_the_decision_and_the_outcome_of_an_application(platform: FakePlatform) -> None:
+    platform.reply(
+        200,
+        _application(
+            9,
+            "settled",
+            approved_amount="500000.00",
+            approved_rate="3.950",
+            approved_term_months=12,
+            approved_guarantee="credit",
+            disbursed_amount="500000.00",
+            disbursed_on="2026-11-30",
+            repaying_since="2026-11-30",
+            settled_on="2026-12-01",
+            reject_reason="",
+        ),
+    )
+
+    application = _client(platform.url).get_application(9)
+
+    assert (application.approved_term_months, application.approved_guarantee) == (12, "credit")
+    assert application.disbursed_amount == Decimal("500000.00")
+    assert (application.disbursed_on, application.repaying_since, application.settled_on) == (
+        "2026-11-30",
+        "2026-11-30",
+        "2026-12-01",
+    )
+    assert application.overdue_since is None
+
+
+def test_it_lists_applications_submitted_after_a_moment(platform: FakePlatform) -> None:
+    platform.reply(200, {"next": None, "results": []})
+    moment = dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    client = _client(platform.url)
+
+    assert list(client.list_applications(submitted_after=moment)) == []
+    with pytest.raises(ValueError, match="timezone"):
+        list(client.list_applications(submitted_after=dt.datetime(2026, 11, 30)))
+
+    [seen] = platform.seen
+    assert seen.query == "submitted_after=2026-11-30T08%3A00%3A00%2B08%3A00"
+    assert seen.signed

@@ -52,6 +52,8 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
             (_("联合建模"), reverse("profiles:joint_list")),
             (_("查询授权"), reverse("consent:bank_authorization_list")),
         ]
+        if membership is not None and membership.role in ("bank_admin", "bank_credit_officer"):
+            items.append((_("批量文件"), reverse("financing:bank_batch_list")))
         if membership is not None and membership.role == "bank_admin":
             items.append((_("系统对接"), reverse("integrations:home")))
     if kind == "regulator":

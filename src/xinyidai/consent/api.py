@@ -1,5 +1,5 @@
-"""API of the authorization area: a bank fetches a lending profile; an enterprise reads who
-queried it.
+"""API of the authorization area: a bank fetches a lending profile, asks an enterprise that
+applied to it for an authorization and follows its requests; an enterprise reads who queried it.
 
 Every profile request goes through ``services.profile_fetch`` (which logs it). A refusal is
 answered 404 with the refusal's code, so a bank learns what to do about it but never whether
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
@@ -25,21 +26,35 @@ from rest_framework.views import APIView
 from xinyidai.accounts.permissions import require_org_member
 from xinyidai.core.api import ApiError, ErrorSerializer
 from xinyidai.core.http import client_ip
+from xinyidai.financing import selectors as financing
+from xinyidai.financing.api import (
+    INVALID_MESSAGE,
+    NOT_FOUND,
+    UNAUTHENTICATED,
+    _bank_staff,
+    _error,
+    _example,
+    _forbidden,
+    _invalid,
+)
 from xinyidai.integrations import auth_membership
 from xinyidai.integrations.models import Scope as ApiScope
 from xinyidai.registry.models import Enterprise
 from xinyidai.registry.validators import validate_uscc
 
 from . import selectors, services
-from .models import AccessLogEntry, Purpose
+from .models import AccessLogEntry, Authorization, Purpose
 from .scopes import Scope
 from .serializers import (
     AccessLogEntrySerializer,
+    AuthorizationRequestSerializer,
+    AuthorizationSerializer,
     ProfileContentSerializer,
     ProfileQuerySerializer,
 )
 
 TAGS = ["企业信用信息查询"]
+BANK_TAGS = ["银行：查询授权"]
 
 
 def _enterprise(uscc: str) -> Enterprise | None:
@@ -274,3 +289,210 @@ class EnterpriseQueriesView(generics.ListAPIView[AccessLogEntry]):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+# --------------------------------------------------------------------------- bank's requests
+
+AUTHORIZATION_EXAMPLE = {
+    "id": 41,
+    "status": "pending",
+    "status_label": "待企业确认",
+    "enterprise": "91441202MA4UJ3LX2T",
+    "enterprise_name": "肇庆甲有限公司",
+    "application": 1203,
+    "branch": None,
+    "purpose": "pre_loan",
+    "scopes": ["registration", "tax", "social_insurance"],
+    "legal_rep_consent": False,
+    "history_months": 24,
+    "valid_from": "2026-03-02T10:00:00+08:00",
+    "expires_at": "2026-05-31T10:00:00+08:00",
+    "fetch_limit": 5,
+    "data_life_days": 90,
+    "requested_at": "2026-03-02T10:00:00+08:00",
+    "signed_at": None,
+    "answered_at": None,
+    "paused_at": None,
+    "revoked_at": None,
+    "note": "贷前审查需要",
+}
+
+REQUEST_DESCRIPTION = f"""
+向已向本行提交贷款申请的企业申请查询授权。企业负责人签署后授权生效（状态变为 `active`），
+本行即可按授权查询其信用画像；企业也可以拒绝。状态的每次变化都以事件推送告知
+（`authorization.granted`、`.rejected`、`.paused`、`.resumed`、`.revoked`、`.expired`）。
+
+* `application` 必填：企业向本行（网点人员：本网点）提交的申请，否则 404 `not_found`。
+* `purpose`：`pre_loan`、`post_loan`、`joint_modelling`。
+* `scopes`：至少一项，{"、".join(f"`{s.value}`" for s in Scope)}；
+  `legal_representative` 需企业签署时单独同意。
+* 可选：`history_months`（1–36，默认 36）、`expires_at`（默认 90 天后，最长一年）、
+  `fetch_limit`（每自然月 1–100 次，默认 10）、`data_life_days`（1–365 天，默认 90）、`note`。
+* 不认识的字段、类型错误或不符合上述规则的值：400 `invalid`，`details` 按字段说明。
+* 只有信用客户经理或银行管理员（接口客户端的服务账号即信用客户经理）可以申请：否则 403。
+"""
+
+INVALID_REQUEST = OpenApiResponse(
+    ErrorSerializer,
+    description="invalid：未知字段、类型错误，或授权条件不符合规则",
+    examples=[
+        _example(
+            "授权期限过长",
+            400,
+            _error("invalid", INVALID_MESSAGE, {"expires_at": ["授权期限最长一年。"]}),
+        ),
+        _example(
+            "未知字段",
+            400,
+            _error("invalid", INVALID_MESSAGE, {"branchs": ["未知字段，此操作不接受该字段。"]}),
+        ),
+    ],
+)
+
+
+class AuthorizationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Authorization.Status.choices, help_text="授权状态")
+    enterprise = django_filters.CharFilter(
+        field_name="enterprise__uscc", help_text="企业的统一社会信用代码"
+    )
+    application = django_filters.NumberFilter(field_name="application_id", help_text="贷款申请编号")
+    purpose = django_filters.ChoiceFilter(choices=Purpose.choices, help_text="授权用途")
+
+    class Meta:
+        model = Authorization
+        fields = ["status", "enterprise", "application", "purpose"]
+
+
+class BankAuthorizationListView(generics.ListAPIView[Authorization]):
+    """The bank's authorizations (requested or granted to it), newest first; and new requests."""
+
+    serializer_class = AuthorizationSerializer
+    pagination_class = NewestFirst
+    filterset_class = AuthorizationFilter
+
+    @property
+    def required_scopes(self) -> tuple[ApiScope, ...]:
+        if self.request.method == "POST":
+            return (ApiScope.AUTHORIZATIONS_WRITE,)
+        return (ApiScope.AUTHORIZATIONS_READ,)
+
+    def get_queryset(self) -> QuerySet[Authorization]:
+        if getattr(self, "swagger_fake_view", False):
+            return Authorization.objects.none()
+        _membership, bank = _bank_staff(self.request)
+        return selectors.authorizations_of_bank(bank)
+
+    @extend_schema(
+        tags=BANK_TAGS,
+        operation_id="bank_authorizations_list",
+        summary="本行的查询授权",
+        description=(
+            "本行申请的和企业主动给予本行的查询授权，按编号倒序，游标分页；"
+            "可按 `status`、`enterprise`（统一社会信用代码）、`application`、`purpose` 筛选。"
+        ),
+        responses={
+            200: OpenApiResponse(
+                AuthorizationSerializer(many=True),
+                examples=[
+                    OpenApiExample(
+                        "一页",
+                        value={"next": None, "previous": None, "results": [AUTHORIZATION_EXAMPLE]},
+                        response_only=True,
+                        status_codes=["200"],
+                    )
+                ],
+            ),
+            400: OpenApiResponse(ErrorSerializer, description="invalid：筛选参数有误"),
+            401: UNAUTHENTICATED,
+            403: _forbidden(ApiScope.AUTHORIZATIONS_READ),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=BANK_TAGS,
+        operation_id="bank_authorization_request",
+        summary="向企业申请查询授权",
+        description=REQUEST_DESCRIPTION,
+        request=AuthorizationRequestSerializer,
+        examples=[
+            OpenApiExample(
+                "贷前审查",
+                value={
+                    "application": 1203,
+                    "purpose": "pre_loan",
+                    "scopes": ["registration", "tax", "social_insurance"],
+                    "history_months": 24,
+                    "fetch_limit": 5,
+                    "note": "贷前审查需要",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "已申请",
+                value=AUTHORIZATION_EXAMPLE,
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+        responses={
+            201: AuthorizationSerializer,
+            400: INVALID_REQUEST,
+            401: UNAUTHENTICATED,
+            403: _forbidden(ApiScope.AUTHORIZATIONS_WRITE),
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        membership, _bank = _bank_staff(request)
+        body = AuthorizationRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        terms = dict(body.validated_data)
+        application = financing.application_for_bank(membership, terms.pop("application"))
+        if application is None:
+            raise Http404
+        try:
+            authorization = services.authorization_request(
+                membership=membership,
+                enterprise=application.enterprise,
+                application=application,
+                **terms,
+            )
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(AuthorizationSerializer(authorization).data, status=status.HTTP_201_CREATED)
+
+
+class BankAuthorizationDetailView(APIView):
+    required_scopes = (ApiScope.AUTHORIZATIONS_READ,)
+
+    @extend_schema(
+        tags=BANK_TAGS,
+        operation_id="bank_authorization_retrieve",
+        summary="一项查询授权",
+        description="本行的一项查询授权及其当前状态；其他银行的授权答 404。",
+        responses={
+            200: OpenApiResponse(
+                AuthorizationSerializer,
+                examples=[
+                    OpenApiExample(
+                        "待企业确认",
+                        value=AUTHORIZATION_EXAMPLE,
+                        response_only=True,
+                        status_codes=["200"],
+                    )
+                ],
+            ),
+            401: UNAUTHENTICATED,
+            403: _forbidden(ApiScope.AUTHORIZATIONS_READ),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        _membership, bank = _bank_staff(request)
+        authorization = selectors.authorization_of_bank(bank, pk)
+        if authorization is None:
+            raise Http404
+        return Response(AuthorizationSerializer(authorization).data)

@@ -2,7 +2,12 @@
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from .api import EnterpriseProfileView, EnterpriseQueriesView
+from .api import (
+    BankAuthorizationDetailView,
+    BankAuthorizationListView,
+    EnterpriseProfileView,
+    EnterpriseQueriesView,
+)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path(
@@ -14,6 +19,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "enterprises/<str:uscc>/queries",
         EnterpriseQueriesView.as_view(),
         name="api-enterprise-queries",
+    ),
+    path(
+        "bank/authorizations",
+        BankAuthorizationListView.as_view(),
+        name="api-bank-authorizations",
+    ),
+    path(
+        "bank/authorizations/<int:pk>",
+        BankAuthorizationDetailView.as_view(),
+        name="api-bank-authorization",
     ),
     path("", include("xinyidai.consent.api_enterprise_urls")),
 ]

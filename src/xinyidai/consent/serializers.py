@@ -1,4 +1,5 @@
-"""Serializers of the authorization API: the profile query, what it answers, the query log."""
+"""Serializers of the authorization API: the profile query, what it answers, the query log, and
+a bank's authorization requests."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .models import AccessLogEntry, Purpose
+from xinyidai.financing.serializers import StrictSerializer
+
+from .models import AccessLogEntry, Authorization, Purpose
 from .scopes import Scope
 from .services import REASONS
 
@@ -113,3 +116,73 @@ class AccessLogEntrySerializer(serializers.ModelSerializer[AccessLogEntry]):
 
     def get_reason_message(self, entry: AccessLogEntry) -> str:
         return str(REASONS[entry.reason]) if entry.reason in REASONS else ""
+
+
+# --------------------------------------------------------------------------- bank's requests
+
+SCOPES_HELP = "数据范围代码：" + "、".join(f"`{s.value}` {s.label}" for s in Scope)
+
+
+class AuthorizationRequestSerializer(StrictSerializer):
+    """The body of ``POST /api/v1/bank/authorizations``: types only, the terms' rules (ranges,
+    validity at most one year, known scopes) are the service's."""
+
+    application = serializers.IntegerField(help_text="企业向本行提交的贷款申请的编号")
+    purpose = serializers.ChoiceField(
+        choices=Purpose.choices,
+        help_text="授权用途：pre_loan 贷前审查、post_loan 贷后管理、joint_modelling 联合建模",
+    )
+    scopes = serializers.ListField(
+        child=serializers.CharField(max_length=40), allow_empty=True, help_text=SCOPES_HELP
+    )
+    history_months = serializers.IntegerField(
+        required=False, help_text="历史数据期间（月），1–36，默认 36"
+    )
+    expires_at = serializers.DateTimeField(
+        required=False, help_text="到期时间（ISO 8601，含时区）；默认 90 天后，最长一年"
+    )
+    fetch_limit = serializers.IntegerField(
+        required=False, help_text="每自然月查询上限（次），1–100，默认 10"
+    )
+    data_life_days = serializers.IntegerField(
+        required=False, help_text="数据保存期限（天），1–365，默认 90"
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="给企业的说明"
+    )
+
+
+class AuthorizationSerializer(serializers.Serializer[Any]):
+    """An authorization as the bank that asked for (or was given) it sees it."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=Authorization.Status.choices,
+        help_text="pending 待企业确认、active 生效中、paused 已暂停、revoked 已撤销、"
+        "expired 已过期、rejected 已拒绝",
+    )
+    status_label = serializers.CharField(source="get_status_display")
+    enterprise = serializers.CharField(source="enterprise.uscc", help_text="统一社会信用代码")
+    enterprise_name = serializers.CharField(source="enterprise.name")
+    application = serializers.IntegerField(
+        source="application_id", allow_null=True, help_text="对应贷款申请的编号"
+    )
+    branch = serializers.CharField(
+        source="branch.code", allow_null=True, default=None, help_text="限定网点代码；null 为全行"
+    )
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    scopes = serializers.ListField(child=serializers.CharField(), help_text="数据范围代码")
+    legal_rep_consent = serializers.BooleanField(help_text="是否单独同意提供法定代表人个人信息")
+    history_months = serializers.IntegerField()
+    valid_from = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    fetch_limit = serializers.IntegerField(help_text="每自然月查询上限（次）")
+    data_life_days = serializers.IntegerField(help_text="数据保存期限（天）")
+    requested_at = serializers.DateTimeField(help_text="申请（或企业主动授权）的时间")
+    signed_at = serializers.DateTimeField(allow_null=True, help_text="企业签署时间")
+    answered_at = serializers.DateTimeField(
+        allow_null=True, help_text="企业处理（签署或拒绝）的时间"
+    )
+    paused_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)

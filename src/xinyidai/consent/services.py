@@ -157,6 +157,7 @@ def _event(authorization: Authorization, kind: str) -> None:
         organization=authorization.bank.organization,
         payload={
             "authorization": authorization.pk,
+            "application": authorization.application_id,
             "enterprise": authorization.enterprise.uscc,
             "purpose": authorization.purpose,
             "status": authorization.status,

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Max
@@ -43,7 +44,10 @@ from xinyidai.accounts.services import (
     regulator_create,
 )
 from xinyidai.consent.demo import seed_consent
+from xinyidai.core.models import audit
 from xinyidai.financing.demo import seed_financing
+from xinyidai.integrations.models import ApiClient, Scope
+from xinyidai.integrations.services import api_client_create
 from xinyidai.notifications.models import Notification
 from xinyidai.profiles import services as profiles_services
 from xinyidai.profiles.models import LendingProfile, ProfileRebuild
@@ -56,6 +60,8 @@ DEMO_PASSWORD = "Demo-2026-xyd"
 DEMO_SEED = 20261123
 DEMO_ENTERPRISES = 2000
 DEMO_MODEL_ENTERPRISES = 10_000  # the synthetic city the demo platform model learns from
+SANDBOX_BANK = "粤信银行股份有限公司"  # the demo bank whose loan system the sandbox bank plays
+SANDBOX_CLIENT_NAME = "沙盒银行信贷系统（演示）"
 
 
 @dataclass(frozen=True)
@@ -317,6 +323,7 @@ def _seed_demo(*, enterprises: int) -> dict[str, int]:
     last_notification = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
     financed = seed_financing(frame, seed=DEMO_SEED)
     consented = seed_consent(password=DEMO_PASSWORD)
+    sandbox = demo_sandbox_client(organizations[SANDBOX_BANK])
     # The demo's notifications belong in the notification centre, not in a mailbox: counted as
     # e-mailed, the e-mail task that runs after commit finds nothing to send (instead of
     # printing a few hundred demo e-mails on the console).
@@ -330,7 +337,46 @@ def _seed_demo(*, enterprises: int) -> dict[str, int]:
         "profile_versions": profiles,
         **financed,
         **consented,
+        "sandbox_clients": sandbox,
     }
+
+
+def demo_sandbox_key() -> tuple[str, str] | None:
+    """The sandbox bank's fixed key id and secret: set by the demo settings only."""
+    key_id = getattr(settings, "DEMO_SANDBOX_KEY_ID", "")
+    secret = getattr(settings, "DEMO_SANDBOX_SECRET", "")
+    return (key_id, secret) if key_id and secret else None
+
+
+def demo_sandbox_client(bank_organization: Organization) -> int:
+    """The API client of 粤信银行's loan system, with every scope, under the fixed demo key id and
+    secret that ``make demo`` gives the sandbox bank; 1 when it was created now.
+
+    Only when the settings name a demo key (``DEMO_SANDBOX_KEY_ID``/``DEMO_SANDBOX_SECRET``, in
+    ``settings.dev`` only): a key whose secret is published must never exist elsewhere."""
+    key = demo_sandbox_key()
+    if key is None or ApiClient.objects.filter(key_id=key[0]).exists():
+        return 0
+    bank = Bank.objects.get(organization=bank_organization)
+    admin = User.objects.get(username="bank_admin")
+    client, _random_secret = api_client_create(
+        bank=bank, name=SANDBOX_CLIENT_NAME, scopes=Scope.values, actor=admin
+    )
+    _random_key_id = client.key_id
+    # The service makes a random key; the demo's is fixed so that the Makefile can pass it on.
+    client.key_id, client.secret = key
+    client.save(update_fields=["key_id", "secret"])
+    service_user = client.service_membership.user
+    service_user.username = f"api-{client.key_id}"  # as the service names it after the key
+    service_user.save(update_fields=["username"])
+    audit(
+        action="api_client.demo_key",
+        actor=admin,
+        organization=bank.organization,
+        obj=client,
+        data={"key_id": client.key_id, "replaces": _random_key_id},
+    )
+    return 1
 
 
 def _profiles() -> int:

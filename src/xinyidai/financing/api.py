@@ -1,5 +1,5 @@
 """Bank-side API of the financing area: the bank's applications and the actions on them,
-anonymized needs and interest, and the bank's own products.
+anonymized needs and interest, and the bank's own products (read, create, change, publish).
 
 Every endpoint acts for ``auth_membership(request)`` (a signed API client's service membership or
 the session's), sees only that bank's objects (and branch's, for branch staff), and answers 404
@@ -31,7 +31,7 @@ from xinyidai.accounts.models import Bank, Membership
 from xinyidai.core.api import ApiError, ErrorSerializer
 from xinyidai.integrations import auth_membership
 from xinyidai.integrations.errors import MESSAGES
-from xinyidai.integrations.models import Scope
+from xinyidai.integrations.models import ApiClient, Scope
 
 from . import selectors, services
 from .models import Application, LoanProduct
@@ -45,6 +45,9 @@ from .serializers import (
     InterestSerializer,
     NeedPageSerializer,
     ProductSerializer,
+    ProductStatusSerializer,
+    ProductWriteSerializer,
+    product_values,
 )
 
 TAGS = ["银行：融资对接"]
@@ -532,17 +535,87 @@ class BankInterestView(APIView):
 # --------------------------------------------------------------------------- products
 
 
+def _require_product_writer(request: Request, membership: Membership) -> None:
+    """Who may change the bank's products: an API client (its ``products:write`` scope is the
+    authority) or, in a session, the bank's admins and product managers (others 403)."""
+    if not isinstance(request.auth, ApiClient) and membership.role not in selectors.PRODUCT_ROLES:
+        raise exceptions.PermissionDenied(_("只有银行管理员或产品经理可以维护贷款产品。"))
+
+
+def _product(bank: Bank, pk: int) -> LoanProduct:
+    product = selectors.products_of(bank).prefetch_related("branches").filter(pk=pk).first()
+    if product is None:
+        raise Http404
+    return product
+
+
+PRODUCT_EXAMPLE = {
+    "name": "纳税e贷",
+    "summary": "按纳税信用发放的信用贷款",
+    "amount_min": "100000.00",
+    "amount_max": "3000000.00",
+    "term_min": 6,
+    "term_max": 36,
+    "rate_min": "3.450",
+    "rate_max": "6.000",
+    "guarantees": ["credit", "guarantee"],
+    "scenarios": ["tax_credit"],
+    "region_prefixes": ["4412"],
+    "industries": ["C", "F"],
+    "sizes": ["small", "micro"],
+    "min_years": "1.0",
+    "worst_grade": "C",
+    "worst_tax_grade": "B",
+    "excluded_flags": ["dishonest_debtor", "serious_dishonesty"],
+    "first_loan_friendly": True,
+    "branches": [],
+    "promised_accept_days": 1,
+    "promised_decision_days": 3,
+}
+
+PRODUCT_RULES = """
+金额为字符串小数（元），多选项为代码列表，网点为本行网点代码。规则与网页上的产品表单相同：
+最高金额、最长期限、最高年利率不低于对应的最低值；至少一种担保方式；承诺审批时限不短于
+承诺受理时限；地区为 2、4 或 6 位行政区划代码前缀。不符合的字段：400 `invalid`，`details`
+按字段说明；不认识的字段同样 400。
+
+接口客户端需要 `products:write`；登录用户须为本行银行管理员或产品经理（其他人 403）。
+"""
+
+INVALID_PRODUCT = OpenApiResponse(
+    ErrorSerializer,
+    description="invalid：未知字段、类型错误，或不符合产品规则",
+    examples=[
+        _example(
+            "利率区间颠倒",
+            400,
+            _error("invalid", INVALID_MESSAGE, {"rate_max": ["最高年利率不能低于最低年利率。"]}),
+        ),
+        _example(
+            "未知字段",
+            400,
+            _error("invalid", INVALID_MESSAGE, {"rates": ["未知字段，此操作不接受该字段。"]}),
+        ),
+    ],
+)
+
+
 class BankProductListView(generics.ListAPIView[LoanProduct]):
-    required_scopes = (Scope.PRODUCTS_READ,)
     serializer_class = ProductSerializer
     pagination_class = NewestFirst
     filter_backends: list[Any] = []
+
+    @property
+    def required_scopes(self) -> tuple[Scope, ...]:
+        if self.request.method == "POST":
+            return (Scope.PRODUCTS_WRITE,)
+        return (Scope.PRODUCTS_READ,)
 
     def get_queryset(self) -> QuerySet[LoanProduct]:
         if getattr(self, "swagger_fake_view", False):
             return LoanProduct.objects.none()
         _membership, bank = _bank_staff(self.request)
-        return selectors.products_of(bank)
+        return selectors.products_of(bank).prefetch_related("branches")
 
     @extend_schema(
         tags=TAGS,
@@ -558,3 +631,152 @@ class BankProductListView(generics.ListAPIView[LoanProduct]):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_product_create",
+        summary="新建贷款产品（草稿）",
+        description="新建的产品是草稿，企业看不到；"
+        "上架用 `POST /api/v1/bank/products/{id}/status`。\n" + PRODUCT_RULES,
+        request=ProductWriteSerializer,
+        examples=[OpenApiExample("纳税e贷", value=PRODUCT_EXAMPLE, request_only=True)],
+        responses={
+            201: ProductSerializer,
+            400: INVALID_PRODUCT,
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.PRODUCTS_WRITE),
+            404: NOT_FOUND,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        membership, bank = _bank_staff(request)
+        _require_product_writer(request, membership)
+        body = ProductWriteSerializer(data=request.data, context={"bank": bank})
+        body.is_valid(raise_exception=True)
+        try:
+            product = services.product_save(bank=bank, actor=membership.user, **body.validated_data)
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(
+            ProductSerializer(_product(bank, product.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class BankProductDetailView(APIView):
+    @property
+    def required_scopes(self) -> tuple[Scope, ...]:
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return (Scope.PRODUCTS_READ,)
+        return (Scope.PRODUCTS_WRITE,)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_product_retrieve",
+        summary="本行的一个贷款产品",
+        responses={
+            200: ProductSerializer,
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.PRODUCTS_READ),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        _membership, bank = _bank_staff(request)
+        return Response(ProductSerializer(_product(bank, pk)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_product_update",
+        summary="修改贷款产品",
+        description="只修改请求体中给出的字段，其余保持不变；已上架的产品修改后立即按新条件匹配。\n"
+        + PRODUCT_RULES,
+        request=ProductWriteSerializer(partial=True),
+        examples=[
+            OpenApiExample(
+                "调整利率区间",
+                value={"rate_min": "3.200", "rate_max": "5.800"},
+                request_only=True,
+            )
+        ],
+        responses={
+            200: ProductSerializer,
+            400: INVALID_PRODUCT,
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.PRODUCTS_WRITE),
+            404: NOT_FOUND,
+        },
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        membership, bank = _bank_staff(request)
+        product = _product(bank, pk)
+        _require_product_writer(request, membership)
+        body = ProductWriteSerializer(data=request.data, partial=True, context={"bank": bank})
+        body.is_valid(raise_exception=True)
+        try:
+            services.product_save(
+                bank=bank,
+                actor=membership.user,
+                product=product,
+                **{**product_values(product), **body.validated_data},
+            )
+        except ValidationError as exc:
+            raise _invalid(exc) from None
+        return Response(ProductSerializer(_product(bank, pk)).data)
+
+
+class BankProductStatusView(APIView):
+    required_scopes = (Scope.PRODUCTS_WRITE,)
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="bank_product_set_status",
+        summary="上架或下架贷款产品",
+        description=(
+            "`published`：上架草稿或已下架的产品，企业即可看到并申请；"
+            "`withdrawn`：下架已上架的产品。当前状态不允许时 409 `conflict`，"
+            "`details.status` 为当前状态。"
+        ),
+        request=ProductStatusSerializer,
+        examples=[OpenApiExample("上架", value={"status": "published"}, request_only=True)],
+        responses={
+            200: ProductSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="invalid：未知状态或未知字段"),
+            401: UNAUTHENTICATED,
+            403: _forbidden(Scope.PRODUCTS_WRITE),
+            404: NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="conflict：当前状态不允许此变更；details.status 为当前状态",
+                examples=[
+                    _example(
+                        "草稿不能下架",
+                        409,
+                        _error(
+                            "conflict",
+                            "产品当前状态为“草稿”，不能执行该操作。",
+                            {"status": "draft"},
+                        ),
+                    )
+                ],
+            ),
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        membership, bank = _bank_staff(request)
+        product = _product(bank, pk)
+        _require_product_writer(request, membership)
+        body = ProductStatusSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.product_set_status(
+                product=product, actor=membership.user, status=body.validated_data["status"]
+            )
+        except ValidationError as exc:  # the only refusal: the current status does not allow it
+            product.refresh_from_db(fields=["status"])
+            raise ApiError(
+                exc.messages[0],
+                code="conflict",
+                status_code=status.HTTP_409_CONFLICT,
+                details={"status": product.status},
+            ) from None
+        return Response(ProductSerializer(_product(bank, pk)).data)

@@ -6,9 +6,14 @@ from .api_enterprise import (
     ApplicationDetailView,
     ApplicationListView,
     ApplicationWithdrawView,
+    InterestAnswerView,
+    InterestListView,
     NeedCloseView,
     NeedDetailView,
     NeedListView,
+    NeedMatchesView,
+    ProductDetailView,
+    ProductListView,
 )
 
 urlpatterns: list[URLPattern] = [
@@ -18,6 +23,23 @@ urlpatterns: list[URLPattern] = [
         "enterprise/needs/<int:pk>/close",
         NeedCloseView.as_view(),
         name="api-enterprise-need-close",
+    ),
+    path(
+        "enterprise/needs/<int:pk>/matches",
+        NeedMatchesView.as_view(),
+        name="api-enterprise-need-matches",
+    ),
+    path("enterprise/interests", InterestListView.as_view(), name="api-enterprise-interests"),
+    path(
+        "enterprise/interests/<int:pk>/answer",
+        InterestAnswerView.as_view(),
+        name="api-enterprise-interest-answer",
+    ),
+    path("enterprise/products", ProductListView.as_view(), name="api-enterprise-products"),
+    path(
+        "enterprise/products/<int:pk>",
+        ProductDetailView.as_view(),
+        name="api-enterprise-product",
     ),
     path(
         "enterprise/applications",

@@ -8,7 +8,9 @@ from .api import (
     BankApplicationListView,
     BankInterestView,
     BankNeedListView,
+    BankProductDetailView,
     BankProductListView,
+    BankProductStatusView,
 )
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -26,5 +28,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bank/needs", BankNeedListView.as_view(), name="api-bank-needs"),
     path("bank/needs/<int:pk>/interest", BankInterestView.as_view(), name="api-bank-interest"),
     path("bank/products", BankProductListView.as_view(), name="api-bank-products"),
+    path("bank/products/<int:pk>", BankProductDetailView.as_view(), name="api-bank-product"),
+    path(
+        "bank/products/<int:pk>/status",
+        BankProductStatusView.as_view(),
+        name="api-bank-product-status",
+    ),
     path("", include("xinyidai.financing.api_enterprise_urls")),
 ]

@@ -530,3 +530,77 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_state} → {self.to_state}"
+
+
+class OutcomeBatch(models.Model):
+    """A bank's batch file of decisions, disbursements and repayment outcomes: all its rows were
+    applied (accepted) or none (rejected, with every row error)."""
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("已生效")
+        REJECTED = "rejected", _("已退回")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("网页上传")
+        API = "api", _("接口上传")
+
+    bank = models.ForeignKey(
+        "accounts.Bank",
+        on_delete=models.PROTECT,
+        related_name="outcome_batches",
+        verbose_name=_("银行"),
+    )
+    branch = models.ForeignKey(
+        "accounts.Branch",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outcome_batches",
+        verbose_name=_("上传网点"),
+        help_text=_("上传人所属网点；为空表示全行"),
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    channel = models.CharField(_("渠道"), max_length=8, choices=Channel.choices)
+    filename = models.CharField(_("文件名"), max_length=255)
+    file_format = models.CharField(_("文件格式"), max_length=8, blank=True)
+    encoding = models.CharField(_("编码"), max_length=20, blank=True)
+    size = models.PositiveIntegerField(_("文件大小(字节)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    row_count = models.PositiveIntegerField(_("数据行数"), default=0)
+    counts = models.JSONField(_("各操作笔数"), default=dict, blank=True)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    # Not stored: set by ``outcome_batch_apply`` when the file had already been accepted.
+    is_duplicate = False
+
+    class Meta:
+        verbose_name = _("结果批量文件")
+        verbose_name_plural = _("结果批量文件")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["bank", "-created_at"], name="outcome_batch_bank_newest")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank", "sha256"],
+                condition=Q(status="accepted"),
+                name="outcome_batch_accepted_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.filename} · {self.get_status_display()}"
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors or [])
+
+    @property
+    def applied_count(self) -> int:
+        return sum((self.counts or {}).values())

@@ -263,6 +263,9 @@ class InterestSerializer(serializers.Serializer[Any]):
 
 
 class ProductSerializer(serializers.Serializer[Any]):
+    """A product of the bank; multi-valued fields as lists of codes, money as decimal strings.
+    The callers prefetch ``branches``."""
+
     id = serializers.IntegerField()
     name = serializers.CharField()
     summary = serializers.CharField(allow_blank=True)
@@ -275,13 +278,142 @@ class ProductSerializer(serializers.Serializer[Any]):
     rate_max = _rate()
     guarantees = serializers.SerializerMethodField()
     scenarios = serializers.SerializerMethodField()
+    region_prefixes = serializers.ListField(
+        child=serializers.CharField(), help_text="适用地区的行政区划代码前缀；空为不限"
+    )
+    industries = serializers.SerializerMethodField()
+    sizes = serializers.SerializerMethodField()
+    min_years = serializers.DecimalField(
+        max_digits=4, decimal_places=1, help_text="最低经营年限（年）"
+    )
+    worst_grade = serializers.CharField(
+        allow_blank=True, help_text="可接受的最差信用等级；空为不限"
+    )
+    worst_tax_grade = serializers.CharField(
+        allow_blank=True, help_text="可接受的最差纳税信用等级；空为不限"
+    )
+    excluded_flags = serializers.SerializerMethodField()
     first_loan_friendly = serializers.BooleanField()
+    branches = serializers.SerializerMethodField()
     promised_accept_days = serializers.IntegerField()
     promised_decision_days = serializers.IntegerField()
     published_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
 
     def get_guarantees(self, product: LoanProduct) -> list[str]:
         return flags.codes(Guarantee, product.guarantee_mask)
 
     def get_scenarios(self, product: LoanProduct) -> list[str]:
         return flags.codes(flags.Scenario, product.scenario_mask)
+
+    def get_industries(self, product: LoanProduct) -> list[str]:
+        """Industry section letters (A–T); empty: all industries."""
+        return flags.code_list(flags.SECTION_CODES, product.industry_mask)
+
+    def get_sizes(self, product: LoanProduct) -> list[str]:
+        """Size classes; empty: all sizes."""
+        return flags.code_list(flags.SIZE_CODES, product.size_mask)
+
+    def get_excluded_flags(self, product: LoanProduct) -> list[str]:
+        return flags.codes(flags.ListFlag, product.excluded_flag_mask)
+
+    def get_branches(self, product: LoanProduct) -> list[str]:
+        """Codes of the branches offering it; empty: every branch of the bank."""
+        return sorted(branch.code for branch in product.branches.all())
+
+
+def _codes(help_text: str, **kwargs: Any) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=60), help_text=help_text, **kwargs
+    )
+
+
+class ProductWriteSerializer(StrictSerializer):
+    """The body of a new product, or (``partial=True``) of a change: types only, the rules are
+    ``services.product_save``'s, the same as on the product form. Branches come as codes."""
+
+    name = serializers.CharField(max_length=100, allow_blank=True, help_text="产品名称")
+    summary = serializers.CharField(
+        max_length=300, allow_blank=True, required=False, help_text="产品简介"
+    )
+    amount_min = _money(help_text="最低金额（元），字符串小数")
+    amount_max = _money(help_text="最高金额（元）")
+    term_min = serializers.IntegerField(help_text="最短期限（月）")
+    term_max = serializers.IntegerField(help_text="最长期限（月）")
+    rate_min = _rate(help_text="最低年利率（%）")
+    rate_max = _rate(help_text="最高年利率（%）")
+    guarantees = _codes("担保方式代码，至少一项：" + "、".join(Guarantee.values), allow_empty=True)
+    scenarios = _codes("场景标签代码：" + "、".join(flags.Scenario.values), required=False)
+    region_prefixes = _codes("适用地区：2位、4位或6位行政区划代码前缀；不填为不限", required=False)
+    industries = _codes("适用行业门类字母（A–T）；不填为不限", required=False)
+    sizes = _codes("适用企业规模代码：" + "、".join(flags.SIZE_CODES), required=False)
+    min_years = serializers.DecimalField(
+        max_digits=4, decimal_places=1, required=False, help_text="最低经营年限（年），0–50"
+    )
+    worst_grade = serializers.CharField(
+        max_length=1, allow_blank=True, required=False, help_text="可接受的最差信用等级 A–E"
+    )
+    worst_tax_grade = serializers.CharField(
+        max_length=1,
+        allow_blank=True,
+        required=False,
+        help_text="可接受的最差纳税信用等级 A、B、M、C、D",
+    )
+    excluded_flags = _codes("排除名单代码：" + "、".join(flags.ListFlag.values), required=False)
+    first_loan_friendly = serializers.BooleanField(required=False, help_text="首贷友好")
+    branches = _codes("办理网点代码；不填为全部网点", required=False)
+    promised_accept_days = serializers.IntegerField(
+        min_value=1, max_value=30, required=False, help_text="承诺受理时限（工作日），默认 1"
+    )
+    promised_decision_days = serializers.IntegerField(
+        min_value=1, max_value=60, required=False, help_text="承诺审批时限（工作日），默认 3"
+    )
+
+    def validate_branches(self, value: list[str]) -> list[int]:
+        """Branch codes of this bank, as the ids the service takes."""
+        bank: Bank = self.context["bank"]
+        found = dict(Branch.objects.filter(bank=bank, code__in=value).values_list("code", "pk"))
+        unknown = [code for code in value if code not in found]
+        if unknown:
+            raise serializers.ValidationError(
+                _("不是本行的网点代码：%(codes)s。") % {"codes": "、".join(unknown)}
+            )
+        return [found[code] for code in dict.fromkeys(value)]
+
+
+def product_values(product: LoanProduct) -> dict[str, Any]:
+    """A product's current values as ``services.product_save`` takes them (a change overlays
+    the fields it sends on these)."""
+    return {
+        "name": product.name,
+        "summary": product.summary,
+        "amount_min": product.amount_min,
+        "amount_max": product.amount_max,
+        "term_min": product.term_min,
+        "term_max": product.term_max,
+        "rate_min": product.rate_min,
+        "rate_max": product.rate_max,
+        "guarantees": flags.codes(Guarantee, product.guarantee_mask),
+        "scenarios": flags.codes(flags.Scenario, product.scenario_mask),
+        "region_prefixes": list(product.region_prefixes or []),
+        "industries": flags.code_list(flags.SECTION_CODES, product.industry_mask),
+        "sizes": flags.code_list(flags.SIZE_CODES, product.size_mask),
+        "min_years": product.min_years,
+        "worst_grade": product.worst_grade,
+        "worst_tax_grade": product.worst_tax_grade,
+        "excluded_flags": flags.codes(flags.ListFlag, product.excluded_flag_mask),
+        "first_loan_friendly": product.first_loan_friendly,
+        "branches": [branch.pk for branch in product.branches.all()],
+        "promised_accept_days": product.promised_accept_days,
+        "promised_decision_days": product.promised_decision_days,
+    }
+
+
+PRODUCT_TARGET_STATUSES = (LoanProduct.Status.PUBLISHED, LoanProduct.Status.WITHDRAWN)
+
+
+class ProductStatusSerializer(StrictSerializer):
+    status = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in PRODUCT_TARGET_STATUSES],
+        help_text="published 上架（草稿或已下架的产品）、withdrawn 下架（已上架的产品）",
+    )

@@ -16,21 +16,21 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from risk_models.standards.regions import RegionCodeError, validate_jurisdiction_prefix
 from xinyidai.accounts.models import Bank, Branch, Membership, Organization, User
-from xinyidai.core.models import audit
+from xinyidai.core.models import OutboxEvent, audit, event_record
 from xinyidai.core.workdays import add_working_days, working_days_between
 from xinyidai.notifications.services import members_of, notify
 from xinyidai.registry.models import Enterprise
 
 from . import flags, selectors
 from .flags import Guarantee, Scenario
-from .matching import EnterpriseFacts, NeedTerms
+from .matching import EnterpriseFacts, NeedTerms, match
 from .models import Application, ApplicationEvent, FinancingNeed, Interest, LoanProduct
 from .transitions import TRANSITIONS, Side, Transition
 
@@ -220,6 +220,7 @@ def need_publish(*, need: FinancingNeed, actor: User) -> FinancingNeed:
     need.published_at = _now()
     need.save()
     audit(action="need.publish", actor=actor, organization=need.enterprise.organization, obj=need)
+    need_matched_record(need=need)
     return need
 
 
@@ -231,9 +232,7 @@ def need_close(*, need: FinancingNeed, actor: User | None) -> FinancingNeed:
     need.status = FinancingNeed.Status.CLOSED
     need.closed_at = _now()
     need.save(update_fields=["status", "closed_at", "updated_at"])
-    need.interests.filter(status=Interest.Status.PENDING).update(
-        status=Interest.Status.DECLINED, answered_at=_now()
-    )
+    _interests_decline(need.interests.filter(status=Interest.Status.PENDING))
     audit(action="need.close", actor=actor, organization=need.enterprise.organization, obj=need)
     return need
 
@@ -246,9 +245,9 @@ def needs_expire(*, today: dt.date | None = None) -> int:
             status__in=[FinancingNeed.Status.PUBLISHED, FinancingNeed.Status.IN_TALKS],
             wanted_by__lt=today,
         )
-        Interest.objects.filter(
-            need__in=expiring.values("pk"), status=Interest.Status.PENDING
-        ).update(status=Interest.Status.DECLINED, answered_at=_now())
+        _interests_decline(
+            Interest.objects.filter(need__in=expiring.values("pk"), status=Interest.Status.PENDING)
+        )
         return expiring.update(status=FinancingNeed.Status.EXPIRED, closed_at=_now())
 
 
@@ -525,6 +524,7 @@ def interest_answer(*, interest: Interest, actor: User, accept: bool) -> Interes
         interest.status = Interest.Status.DECLINED
     interest.answered_at = _now()
     interest.save(update_fields=["status", "answered_at", "application"])
+    _interest_event(interest)
     audit(
         action="interest.accept" if accept else "interest.decline",
         actor=actor,
@@ -915,6 +915,7 @@ def application_transition(
         data={"from": from_state, "to": locked.state, **record},
     )
     _notify_transition(locked, action, from_state, note)
+    _application_event(locked, action, from_state)
     if action in ("withdraw", "reject") and locked.need_id is not None:
         _need_back_to_published(locked.need_id)
     if action == "disburse" and locked.need_id is not None:
@@ -1025,6 +1026,129 @@ def _notify_transition(application: Application, action: str, from_state: str, n
         )
 
 
+# --------------------------------------------------------------------------- events for banks
+
+# The parts of a need card that are the need's own terms: a bank already told of a need is told
+# again only when one of these changes (the enterprise's facts on the card may drift meanwhile).
+CARD_TERMS = (
+    "amount",
+    "term_months",
+    "purpose",
+    "guarantees",
+    "scenarios",
+    "max_rate",
+    "wanted_by",
+)
+
+
+def need_card_data(need: FinancingNeed) -> dict[str, Any]:
+    """The anonymized card of a need, exactly as the banks' needs list answers it."""
+    from .serializers import NeedCardSerializer
+
+    row = {name: getattr(need, name) for name in selectors.ANONYMOUS_FIELDS}
+    return dict(NeedCardSerializer(selectors.need_card(row)).data)
+
+
+def need_matched_record(*, need: FinancingNeed) -> list[OutboxEvent]:
+    """``need.matched`` for every bank with a published product the published ``need`` fits: one
+    event per bank, listing its products, with the anonymized card (never the enterprise).
+
+    The need is checked against every published product at once (the matching frame); a bank
+    already told of this need with the same terms is not told again. Call it inside the
+    transaction that published the need or changed its terms."""
+    frame = selectors.product_frame()
+    if not len(frame):
+        return []
+    result = match(selectors.need_facts(need), selectors.need_terms(need), frame)
+    products = frame.ids[result.eligible]
+    banks = frame.columns["bank_id"][result.eligible]
+    if not len(products):
+        return []
+    card = need_card_data(need)
+    terms = {name: card[name] for name in CARD_TERMS}
+    told = {
+        organization_id
+        for organization_id, sent in OutboxEvent.objects.filter(
+            kind="need.matched", payload__need=need.pk, organization_id__in=set(banks.tolist())
+        ).values_list("organization_id", "payload__card")
+        if {name: (sent or {}).get(name) for name in CARD_TERMS} == terms
+    }
+    untold = sorted(set(banks.tolist()) - told)
+    organizations = Organization.objects.in_bulk(untold)
+    return [
+        event_record(
+            kind="need.matched",
+            organization=organizations[bank_id],
+            payload={
+                "need": need.pk,
+                "products": sorted(products[banks == bank_id].tolist()),
+                "card": card,
+            },
+        )
+        for bank_id in untold
+    ]
+
+
+INTEREST_EVENTS: dict[str, str] = {
+    Interest.Status.ACCEPTED: "interest.accepted",
+    Interest.Status.DECLINED: "interest.declined",
+}
+
+
+def _interest_event(interest: Interest) -> None:
+    """``interest.accepted`` or ``interest.declined`` for the interest's bank."""
+    event_record(
+        kind=INTEREST_EVENTS[interest.status],
+        organization=interest.bank.organization,
+        payload={
+            "interest": interest.pk,
+            "need": interest.need_id,
+            "product": interest.product_id,
+            "application": interest.application_id,
+        },
+    )
+
+
+def _interests_decline(pending: QuerySet[Interest]) -> None:
+    """Decline these pending interests (their need closed or expired): one UPDATE, and each
+    bank hears of its own."""
+    interests = list(pending.select_related("bank__organization"))
+    if not interests:
+        return
+    now = _now()
+    Interest.objects.filter(pk__in=[i.pk for i in interests]).update(
+        status=Interest.Status.DECLINED, answered_at=now
+    )
+    for interest in interests:
+        interest.status, interest.answered_at = Interest.Status.DECLINED, now
+        _interest_event(interest)
+
+
+def _application_event(application: Application, action: str, from_state: str) -> None:
+    """``application.submitted`` and ``application.withdrawn`` for the bank's systems. The
+    enterprise revealed itself by applying; a draft the bank never saw is withdrawn silently."""
+    uscc = application.enterprise.uscc
+    if action == "submit":
+        payload: dict[str, Any] = {
+            "application": application.pk,
+            "product": application.product_id,
+            "enterprise": uscc,
+            "enterprise_name": application.enterprise.name,
+            "amount": f"{application.amount:.2f}",
+            "term_months": application.term_months,
+        }
+    elif action == "withdraw" and from_state != Application.State.DRAFT:
+        payload = {
+            "application": application.pk,
+            "product": application.product_id,
+            "enterprise": uscc,
+        }
+    else:
+        return
+    kind = "application.submitted" if action == "submit" else "application.withdrawn"
+    event_record(kind=kind, organization=application.bank.organization, payload=payload)
+
+
 # --------------------------------------------------------------------------- response time
 
 
@@ -1108,8 +1232,10 @@ __all__ = [
     "financing_daily",
     "interest_answer",
     "interest_express",
+    "need_card_data",
     "need_close",
     "need_create",
+    "need_matched_record",
     "need_publish",
     "need_update",
     "needs_expire",

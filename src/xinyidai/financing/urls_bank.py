@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views_bank as views
+from . import views_bank_batch as batch_views
 
 urlpatterns = [
     path("bank/products/", views.product_list, name="bank_product_list"),
@@ -17,4 +18,8 @@ urlpatterns = [
         name="bank_application_detail",
     ),
     path("bank/applications/<int:pk>/act", views.application_act, name="bank_application_act"),
+    path("bank/batches/", batch_views.batch_list, name="bank_batch_list"),
+    path("bank/batches/<int:pk>/", batch_views.batch_detail, name="bank_batch_detail"),
+    path("bank/batches/<int:pk>/errors.csv", batch_views.batch_errors, name="bank_batch_errors"),
+    path("bank/batches/template.<str:fmt>", batch_views.batch_template, name="bank_batch_template"),
 ]

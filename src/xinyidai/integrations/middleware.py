@@ -1,6 +1,8 @@
 """Signed API requests (those carrying ``X-Xyd-Key-Id`` under /api/): refuse oversized or
-non-JSON bodies before anything reads them, and log every call, allowed or refused, with its
-status, error code and latency."""
+non-JSON bodies before anything reads them, log every call, allowed or refused, with its
+status, error code and latency, and honour ``Idempotency-Key`` on writes (see ``idempotency``:
+the key is claimed inside the DRF view, after its authentication, scope and rate checks; the
+answer is stored here, once rendered)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from django.http.response import HttpResponseBase
 from bank_connectors import signing
 from xinyidai.core.http import client_ip
 
+from . import idempotency
 from .errors import MESSAGES
 from .models import ApiCallLog, ApiClient
 
@@ -26,6 +29,16 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 JSON_TYPE = "application/json"
+# The endpoints that take a file instead of JSON, with the media types each accepts.
+FILE_UPLOAD_TYPES: dict[str, frozenset[str]] = {
+    "/api/v1/bank/batches": frozenset(
+        {
+            "multipart/form-data",
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    ),
+}
 
 
 def _error(code: str, status: int) -> JsonResponse:
@@ -48,7 +61,9 @@ def _body_refusal(request: HttpRequest) -> JsonResponse | None:
         return _error("body_too_large", 413)
     if request.method in BODY_METHODS and length > 0:
         media_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-        if media_type != JSON_TYPE:
+        if media_type != JSON_TYPE and media_type not in FILE_UPLOAD_TYPES.get(
+            request.path, frozenset()
+        ):
             return _error("unsupported_media_type", 415)
     return None
 
@@ -80,8 +95,31 @@ class ApiClientMiddleware:
             return self.get_response(request)
         started = time.monotonic()
         response = _body_refusal(request) or self.get_response(request)
+        try:
+            idempotency.idempotent_request_finish(request=request, response=response)
+        except DatabaseError:  # the key stays "in progress" until IDEMPOTENCY_IN_PROGRESS_SECONDS
+            logger.exception("idempotency key not stored for key %s", key_id[:100])
         self._log(request, response, key_id, started)
         return response
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
+        """Run a DRF view behind the idempotency gate when a signed write carries the header.
+
+        Returning the view's response here skips the ``process_view`` of later middleware: only
+        CsrfViewMiddleware has one, and DRF views are exempt from it (DRF checks CSRF itself for
+        session users; signed requests need none)."""
+        if not idempotency.applies(request):
+            return None
+        gated = idempotency.gated_view(view_func)
+        if gated is None:
+            return None
+        return gated(request, *view_args, **view_kwargs)
 
     @staticmethod
     def _log(request: HttpRequest, response: HttpResponseBase, key_id: str, started: float) -> None:

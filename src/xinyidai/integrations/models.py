@@ -20,6 +20,7 @@ class Scope(models.TextChoices):
     PRODUCTS_READ = "products:read", _("读取贷款产品")
     PRODUCTS_WRITE = "products:write", _("维护贷款产品")
     NEEDS_READ = "needs:read", _("浏览融资需求")
+    AUTHORIZATIONS_READ = "authorizations:read", _("读取授权状态")
     AUTHORIZATIONS_WRITE = "authorizations:write", _("发起授权请求")
     WEBHOOKS_MANAGE = "webhooks:manage", _("管理事件订阅")
 
@@ -124,3 +125,45 @@ class ApiCallLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.method} {self.path} {self.status_code}"
+
+
+class IdempotentRequest(models.Model):
+    """A POST/PATCH/DELETE that an API client sent with an ``Idempotency-Key``, and its answer.
+
+    The row is inserted (and committed) before the view runs: ``status_code`` is empty while the
+    first request is still running, so a concurrent repeat is told so. A finished row holds the
+    answer that repeats of the same request get back. Rows older than IDEMPOTENCY_TTL_HOURS are
+    pruned daily (see ``idempotency``)."""
+
+    client = models.ForeignKey(
+        ApiClient,
+        on_delete=models.CASCADE,
+        related_name="idempotent_requests",
+        verbose_name=_("接口客户端"),
+    )
+    key = models.CharField(_("幂等键"), max_length=64)
+    method = models.CharField(_("方法"), max_length=10)
+    path = models.CharField(_("路径"), max_length=500)
+    request_sha256 = models.CharField(_("请求体摘要"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(
+        _("状态码"), null=True, blank=True, help_text=_("为空表示首次请求仍在处理")
+    )
+    response_body = models.BinaryField(_("响应内容"), default=bytes, blank=True)
+    content_type = models.CharField(_("响应类型"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("幂等请求")
+        verbose_name_plural = _("幂等请求")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "key"], name="idempotent_request_client_key"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotent_request_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.method} {self.path} {self.status_code or '…'}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status_code is not None

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -27,7 +28,8 @@ from risk_models.features import FEATURE_NAMES, FEATURE_SET_VERSION, build_featu
 from risk_models.score import LoadedModel, load_model_text
 from risk_models.train import TrainedModel, assign_grades, metadata, model_card
 from xinyidai.accounts.models import Bank, Membership, Role, User
-from xinyidai.core.models import audit
+from xinyidai.core.models import OutboxEvent, audit
+from xinyidai.core.signals import event_recorded
 from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import SOURCE_SPECS, Batch
 
@@ -269,7 +271,49 @@ def _profiles_write(drafts: dict[int, LendingProfile]) -> int:
         drafts[enterprise_id].is_current = True
     LendingProfile.objects.bulk_create([drafts[i] for i in changed], batch_size=500)
     profiles_changed.send(sender=LendingProfile, enterprise_ids=changed)
+    _profile_events([drafts[i] for i in changed])
     return len(changed)
+
+
+def _profile_events(profiles: list[LendingProfile]) -> None:
+    """``profile.updated`` for each (bank, enterprise) pair where the bank holds an active grant
+    of an enterprise whose profile just changed. Set-based whatever the number of enterprises:
+    one query for the pairs, a bulk insert of the outbox rows, one ``event_recorded`` on commit
+    (the webhooks app fans out everything pending, whichever event woke it)."""
+    from xinyidai.consent.models import Authorization
+
+    built = {p.enterprise_id: p.built_at for p in profiles}
+    grants = (
+        Authorization.objects.filter(
+            enterprise_id__in=list(built),
+            status=Authorization.Status.ACTIVE,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("bank_id", "enterprise_id", "pk")
+        .values_list("bank_id", "enterprise_id", "enterprise__uscc", "pk")
+    )
+    pairs: dict[tuple[int, int], tuple[str, list[int]]] = {}
+    for bank_id, enterprise_id, uscc, pk in grants:
+        pairs.setdefault((bank_id, enterprise_id), (uscc, []))[1].append(pk)
+    events = [
+        OutboxEvent(
+            event_id=uuid.uuid4(),
+            kind="profile.updated",
+            organization_id=bank_id,  # a bank's key is its organization's
+            payload={
+                "enterprise": uscc,
+                "authorizations": ids,
+                "as_of": timezone.localtime(built[enterprise_id]).isoformat(),
+            },
+        )
+        for (bank_id, enterprise_id), (uscc, ids) in pairs.items()
+    ]
+    if not events:
+        return
+    OutboxEvent.objects.bulk_create(events, batch_size=1000)
+    transaction.on_commit(
+        lambda: event_recorded.send(sender=OutboxEvent, event=events[-1], events=events)
+    )
 
 
 # --------------------------------------------------------------------------- rebuilds

@@ -162,6 +162,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "webhooks.dispatch",
         "schedule": crontab(minute="*"),
     },
+    # Pending deliveries overdue by more than the grace period (lost messages) re-enqueued.
+    "webhooks-sweep": {
+        "task": "webhooks.sweep",
+        "schedule": crontab(minute="*"),
+    },
+    # Delivered deliveries, dead letters and fanned-out events past their retention deleted.
+    "webhooks-prune": {
+        "task": "webhooks.prune",
+        "schedule": crontab(minute="30", hour="3"),
+    },
+    # Idempotency keys of API clients older than IDEMPOTENCY_TTL_HOURS deleted, daily at 02:40.
+    "idempotent-requests-prune": {
+        "task": "integrations.idempotent_requests_prune",
+        "schedule": crontab(minute="40", hour="2"),
+    },
 }
 
 # Webhooks: attempts per delivery (then dead-letter), retry delay base * 2 ** (attempt - 1).
@@ -170,6 +185,11 @@ WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=30)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Plain http is accepted only for localhost, and only when this is on (DEBUG by default).
 WEBHOOK_ALLOW_HTTP_LOCALHOST = env.bool("WEBHOOK_ALLOW_HTTP_LOCALHOST", default=DEBUG)
+# The sweeper re-enqueues a pending delivery once its next attempt is this late.
+WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=300)
+# Delivered deliveries, dead letters (counted from their last attempt) and dispatched outbox
+# events are deleted after this many days.
+WEBHOOK_RETENTION_DAYS = env.int("WEBHOOK_RETENTION_DAYS", default=90)
 
 # Risk module
 PROFILE_CHUNK_SIZE = env.int("PROFILE_CHUNK_SIZE", default=5000)  # enterprises per task
@@ -272,6 +292,10 @@ REST_FRAMEWORK = {
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 API_RATE = env.str("API_RATE", default="600/min")
 API_KEY_OVERLAP_HOURS = env.int("API_KEY_OVERLAP_HOURS", default=24)
+# Idempotency-Key of API clients: how long an answer is kept for repeats, and after how long a
+# first request still marked as running is taken to have died (its key may then be used again).
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
+IDEMPOTENCY_IN_PROGRESS_SECONDS = env.int("IDEMPOTENCY_IN_PROGRESS_SECONDS", default=300)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "信易贷 Xinyidai API",

@@ -8,7 +8,9 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DEBUG = False
 
 CACHES["default"]["KEY_PREFIX"] = "xinyidai-test"  # Redis at REDIS_URL, as in base
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager unless a test starts real processes (a Celery worker, the web server under gunicorn) that
+# must hand tasks to Redis: those set CELERY_TASK_ALWAYS_EAGER=0 in the processes' environment.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 
 FIELD_ENCRYPTION_KEYS = [
     "dGVzdC1vbmx5LWtleS1mb3IteGlueWlkYWktdGVzdHM=",

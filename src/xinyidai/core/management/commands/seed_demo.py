@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from xinyidai.accounts.models import Membership
-from xinyidai.core.demo import DEMO_PASSWORD, PERSONAS, seed_demo
+from xinyidai.core.demo import DEMO_PASSWORD, PERSONAS, SANDBOX_BANK, demo_sandbox_key, seed_demo
 
 
 class Command(BaseCommand):
@@ -42,3 +42,14 @@ class Command(BaseCommand):
         )
         out("  .venv/bin/python manage.py demo_otp bank_officer")
         out("操作员 operator 同时是 /django-admin/ 与 /cms/ 的超级管理员。")
+        key = demo_sandbox_key()
+        if key is not None:
+            out("")
+            out(f"沙盒银行（{SANDBOX_BANK}的信贷系统）的演示接口密钥")
+            out("  The sandbox bank's demo API key (docs/sandbox-bank.md):")
+            out(f"  key id {key[0]}   secret {key[1]}")
+            out("  make demo 会自动启动它；手动启动 / make demo starts it; by hand:")
+            out(
+                f"  XYD_SECRET={key[1]} .venv/bin/python -m bank_connectors.sandbox"
+                f" --base-url http://127.0.0.1:8000 --key-id {key[0]}"
+            )
