@@ -110,8 +110,9 @@ def operation_params() -> list[Any]:
 
 
 @pytest.fixture(scope="session")
-def served_document() -> dict[str, Any]:
-    response = Client().get(SCHEMA_PATH, {"format": "json"})
+def served_document(django_db_setup: None, django_db_blocker: Any) -> dict[str, Any]:
+    with django_db_blocker.unblock():
+        response = Client().get(SCHEMA_PATH, {"format": "json"})
     assert response.status_code == 200, response.content[:500]
     document: dict[str, Any] = response.json()
     return document

@@ -20,22 +20,7 @@ SIDECAR = "/static/drf_spectacular_sidecar/swagger-ui-dist/"
 
 # Operations whose documentation misses its refusals (operationId -> what is missing), in
 # modules this suite does not own: each is a strict xfail, so a fix shows up as an XPASS.
-PROVIDER_API = (
-    "the data providers' API (sources/api.py) documents no 401/403 and no error bodies: "
-    "refusals (not_authenticated, permission_denied, not_found, invalid filter) are undocumented"
-)
-KNOWN_GAPS: dict[str, str] = {
-    "sources_list": PROVIDER_API,
-    "sources_retrieve": PROVIDER_API,
-    "batches_list": PROVIDER_API,
-    "batches_retrieve": PROVIDER_API,
-    "batches_errors_retrieve": PROVIDER_API,
-    "batches_create": PROVIDER_API + " (its 400 and 403 have no body schema)",
-    "enterprise_profile_fetch": (
-        "a bank's signed request can be refused 401 (signature_missing, key_unknown, "
-        "signature_invalid, nonce_reused, …) but the operation documents no 401"
-    ),
-}
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _operation(document: dict[str, Any], operation: Operation) -> dict[str, Any]:

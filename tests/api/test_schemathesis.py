@@ -52,45 +52,7 @@ CHECKS: dict[str, Any] = {
 
 # Defects found by this run in endpoints this suite does not own: (operationId, check) -> what
 # is wrong. Remove an entry when its fix makes the strict xfail below pass.
-FORM_BODIES_REFUSED = (
-    "documents multipart/form-data and x-www-form-urlencoded request bodies (DRF's default "
-    "parsers), but a signed request with such a body is refused 415 unsupported_media_type, "
-    "which the operation does not document"
-)
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    **{
-        (operation_id, "status_code_conformance"): FORM_BODIES_REFUSED
-        for operation_id in (
-            "bank_authorization_request",
-            "bank_need_interest_create",
-            "bank_product_create",
-            "bank_product_update",
-            "bank_product_set_status",
-            "bank_webhook_create",
-            "bank_webhook_update",
-        )
-    },
-    **{
-        (operation_id, "not_a_server_error"): (
-            "?submitted_after= with a UTC offset beyond PostgreSQL's ±15:59 (valid ISO 8601, "
-            "e.g. 2026-03-02T10:00:00+20:00) goes to the database as is: DataError 'time zone "
-            "displacement out of range', answered 500"
-        )
-        for operation_id in ("bank_applications_list", "enterprise_applications_list")
-    },
-    ("sources_retrieve", "status_code_conformance"): (
-        "an unknown source code answers 404 not_found, undocumented (only 200 is)"
-    ),
-    ("batches_list", "status_code_conformance"): (
-        "an unknown ?source= or ?status= answers 400 invalid, undocumented (only 200 is)"
-    ),
-    ("batches_retrieve", "status_code_conformance"): (
-        "another provider's or an unknown batch answers 404 not_found, undocumented"
-    ),
-    ("batches_errors_retrieve", "status_code_conformance"): (
-        "another provider's or an unknown batch answers 404 not_found, undocumented"
-    ),
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 SETTINGS = hypothesis.settings(
     max_examples=MAX_EXAMPLES,
@@ -104,8 +66,10 @@ SETTINGS = hypothesis.settings(
 
 
 @pytest.fixture(scope="session")
-def api_schema(wsgi_app: WSGIHandler) -> Any:
-    return schemathesis.openapi.from_wsgi(f"{SCHEMA_PATH}?format=json", wsgi_app)
+def api_schema(wsgi_app: WSGIHandler, django_db_setup: None, django_db_blocker: Any) -> Any:
+    # The handler's request_started signal touches the connection (close_old_connections).
+    with django_db_blocker.unblock():
+        return schemathesis.openapi.from_wsgi(f"{SCHEMA_PATH}?format=json", wsgi_app)
 
 
 def _signed(case: Any, world: World) -> dict[str, Any]:
@@ -217,23 +181,9 @@ def test_a_known_defect_is_still_there(
     _run(operation, [CHECKS[check]], api_schema, world)
 
 
-NEGATIVE_IDS = (
-    "the document types integer path parameters without a minimum, but <int:pk> does not route "
-    "a negative id: the request falls through to the CMS and is answered 301 (append slash), "
-    "undocumented, instead of the API's 404 not_found"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NEGATIVE_IDS)
 @pytest.mark.parametrize(
     "operation",
-    [
-        p
-        for p in operation_params()
-        if p.values[0].integer_path_parameters
-        # (those ViewSet routes take any id; their undocumented 404 is a known defect above)
-        and (p.id, "status_code_conformance") not in KNOWN_DEFECTS
-    ],
+    [p for p in operation_params() if p.values[0].integer_path_parameters],
 )
 def test_a_negative_id_is_answered_as_documented(
     operation: Operation, api_schema: Any, world: World

@@ -220,6 +220,7 @@ class EnterpriseProfileView(APIView):
                 description="invalid：缺少或未知的 purpose，或未知的 sections",
                 examples=[INVALID_EXAMPLE],
             ),
+            401: UNAUTHENTICATED,
             403: OpenApiResponse(
                 ErrorSerializer,
                 description="not_authenticated：未登录",

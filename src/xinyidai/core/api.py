@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -72,3 +72,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = {"code": str(code), "message": str(detail), "details": {}}
     response.data = body
     return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any address under ``/api/`` that no endpoint routes (``/bank/applications/-1``, a
+    typo) answers the API's 404 body rather than falling through to the CMS's pages."""
+    return JsonResponse(
+        {
+            "code": "not_found",
+            "message": _("没有这个接口地址：%(path)s") % {"path": request.path},
+            "details": {},
+        },
+        status=status.HTTP_404_NOT_FOUND,
+        json_dumps_params={"ensure_ascii": False},
+    )

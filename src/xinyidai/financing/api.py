@@ -209,9 +209,16 @@ class NewestFirst(CursorPagination):
     page_size = 50
 
 
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment with any offset ISO allows (PostgreSQL takes only ±15:59), in UTC."""
+
+    def filter(self, qs: Any, value: dt.datetime | None) -> Any:
+        return super().filter(qs, value.astimezone(dt.UTC) if value is not None else value)
+
+
 class ApplicationFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=Application.State.choices, help_text="状态")
-    submitted_after = django_filters.IsoDateTimeFilter(
+    submitted_after = UtcIsoDateTimeFilter(
         field_name="submitted_at",
         lookup_expr="gte",
         help_text="只列出此时刻（ISO 8601，含时区）之后提交的申请",

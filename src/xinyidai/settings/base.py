@@ -273,6 +273,8 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt", "zip"]
 # API
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies only (signed requests are refused 415 otherwise); file uploads name their own.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # Signed requests first: its authenticate_header answers 401 for them only (the session
     # keeps answering 403 to the unauthenticated).
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from xinyidai.accounts.permissions import current_membership
-from xinyidai.core.api import ApiError
+from xinyidai.core.api import ApiError, ErrorSerializer
 
 from . import selectors, services
 from .forms import ACCEPTED_SUFFIXES
@@ -37,6 +37,16 @@ ERROR_EXAMPLE = OpenApiExample(
 )
 
 
+def _refusal(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ErrorSerializer, description=description)
+
+
+UNAUTHENTICATED = _refusal("not_authenticated：未登录（会话）；签名请求的各项 401 见接口说明")
+FORBIDDEN = _refusal("permission_denied：不是数据报送单位或平台运营人员，或签名密钥无权访问")
+NOT_FOUND = _refusal("not_found：没有这个编号，或不是本单位报送的")
+REFUSALS: dict[int, OpenApiResponse] = {401: UNAUTHENTICATED, 403: FORBIDDEN}
+
+
 class NewestFirst(CursorPagination):
     ordering = ("-received_at", "-id")
     page_size = 50
@@ -53,11 +63,14 @@ class SourceViewSet(viewsets.ReadOnlyModelViewSet[Source]):
     def get_queryset(self) -> QuerySet[Source]:
         return selectors.source_catalogue()
 
-    @extend_schema(summary="数据源目录")
+    @extend_schema(summary="数据源目录", responses={200: SourceSerializer(many=True), **REFUSALS})
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(summary="一个数据源的数据项")
+    @extend_schema(
+        summary="一个数据源的数据项",
+        responses={200: SourceSerializer, **REFUSALS, 404: NOT_FOUND},
+    )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
@@ -76,11 +89,22 @@ class BatchViewSet(
     def get_queryset(self) -> QuerySet[Batch]:
         return selectors.batches_visible_to(current_membership(self.request))
 
-    @extend_schema(summary="报送批次列表")
+    @extend_schema(
+        summary="报送批次列表",
+        responses={
+            200: BatchSerializer(many=True),
+            400: _refusal("invalid：source 或 status 筛选值无效，details 说明哪一个"),
+            **REFUSALS,
+            404: _refusal("not_found：cursor 无效（请使用上一页返回的 next / previous 地址）"),
+        },
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(summary="一个批次的状态、进度和错误示例")
+    @extend_schema(
+        summary="一个批次的状态、进度和错误示例",
+        responses={200: BatchSerializer, **REFUSALS, 404: NOT_FOUND},
+    )
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
@@ -94,8 +118,12 @@ class BatchViewSet(
         request={"multipart/form-data": BatchUploadSerializer},
         responses={
             202: BatchSerializer,
-            400: OpenApiResponse(description="invalid：缺少或无效的 source / file"),
+            400: OpenApiResponse(
+                ErrorSerializer, description="invalid / file_type：缺少或无效的 source / file"
+            ),
+            401: UNAUTHENTICATED,
             403: OpenApiResponse(
+                ErrorSerializer,
                 description="not_a_provider / provider_kind_missing / source_not_allowed / "
                 "source_inactive / role_not_allowed",
                 examples=[ERROR_EXAMPLE],
@@ -145,7 +173,11 @@ class BatchViewSet(
 
     @extend_schema(
         summary="下载错误报告（CSV）",
-        responses={(200, "text/csv"): OpenApiResponse(description="行号,列,值,错误原因")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(description="行号,列,值,错误原因"),
+            **REFUSALS,
+            404: NOT_FOUND,
+        },
     )
     @action(detail=True, methods=["get"])
     def errors(self, request: Request, pk: str | None = None) -> FileResponse:
