@@ -33,11 +33,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinyidai.accounts.models import Bank, Membership, Role, User
-from xinyidai.core.api import ApiError, ErrorSerializer
+from xinyidai.core.api import ApiError, ErrorSerializer, validated_body
 from xinyidai.core.http import client_ip
 from xinyidai.financing import selectors as financing
 from xinyidai.financing.api import INVALID_MESSAGE, NewestFirst, _error, _example
-from xinyidai.integrations import auth_membership
+from xinyidai.financing.api_enterprise import enterprise_member
 from xinyidai.registry.models import Enterprise
 
 from . import selectors, services
@@ -71,15 +71,6 @@ SOURCES: dict[str, frozenset[str]] = {
 }
 
 
-def _member(request: Request) -> tuple[Membership, Enterprise]:
-    """The acting enterprise membership and its enterprise; anyone else is answered 404."""
-    membership = auth_membership(request)
-    enterprise = financing.enterprise_of(membership)
-    if membership is None or enterprise is None:
-        raise Http404
-    return membership, enterprise
-
-
 def _owner(membership: Membership) -> User:
     """Only the enterprise's owner signs (403 for its other members)."""
     if membership.role != Role.ENTERPRISE_OWNER:
@@ -92,14 +83,6 @@ def _authorization(enterprise: Enterprise, pk: int) -> Authorization:
     if authorization is None:
         raise Http404
     return authorization
-
-
-def _body(serializer_class: Any, request: Request) -> Any:
-    if not isinstance(request.data, dict):
-        raise exceptions.ValidationError({"non_field_errors": [_("请求体须为 JSON 对象。")]})
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    return body
 
 
 def _invalid(exc: ValidationError) -> exceptions.ValidationError:
@@ -254,7 +237,7 @@ class AuthorizationListView(generics.ListAPIView[Authorization]):
     def get_queryset(self) -> QuerySet[Authorization]:
         if getattr(self, "swagger_fake_view", False):
             return Authorization.objects.none()
-        _membership, enterprise = _member(self.request)
+        _membership, enterprise = enterprise_member(self.request)
         return selectors.authorizations_of_enterprise(enterprise)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -351,9 +334,9 @@ class AuthorizationListView(generics.ListAPIView[Authorization]):
         },
     )
     def post(self, request: Request) -> Response:
-        membership, enterprise = _member(request)
+        membership, enterprise = enterprise_member(request)
         user = _owner(membership)
-        body = _body(AuthorizationGrantSerializer, request)
+        body = validated_body(AuthorizationGrantSerializer, request)
         data = body.validated_data
         bank = Bank.objects.select_related("organization").filter(pk=data["bank"]).first()
         if bank is None:
@@ -397,7 +380,7 @@ class AuthorizationDetailView(APIView):
         responses={200: EnterpriseAuthorizationDetailSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        _membership, enterprise = _member(request)
+        _membership, enterprise = enterprise_member(request)
         return _detail(enterprise, pk)
 
 
@@ -460,10 +443,10 @@ class AuthorizationAcceptView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        membership, enterprise = _member(request)
+        membership, enterprise = enterprise_member(request)
         authorization = _authorization(enterprise, pk)
         user = _owner(membership)
-        body = _body(AuthorizationSignatureSerializer, request)
+        body = validated_body(AuthorizationSignatureSerializer, request)
         if authorization.status not in SOURCES["accept"]:
             raise _conflict(authorization, "accept")
         try:
@@ -490,9 +473,9 @@ class _ChangeView(APIView):
     action = ""
 
     def post(self, request: Request, pk: int) -> Response:
-        membership, enterprise = _member(request)
+        membership, enterprise = enterprise_member(request)
         authorization = _authorization(enterprise, pk)
-        _body(EmptyBodySerializer, request)
+        validated_body(EmptyBodySerializer, request)
         if authorization.status not in SOURCES[self.action]:
             raise _conflict(authorization, self.action)
         try:

@@ -50,6 +50,16 @@ class ApiError(exceptions.APIException):
         self.details = details or {}
 
 
+def validated_body(serializer_class: Any, request: Any, **kwargs: Any) -> Any:
+    """The request's JSON object validated by ``serializer_class`` (400 ``invalid`` otherwise);
+    returns the bound serializer."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"non_field_errors": [_("请求体须为 JSON 对象。")]})
+    body = serializer_class(data=request.data, **kwargs)
+    body.is_valid(raise_exception=True)
+    return body
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("未找到。"))

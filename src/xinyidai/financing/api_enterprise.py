@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from xinyidai.accounts.models import Membership, User
-from xinyidai.core.api import ApiError, ErrorSerializer
+from xinyidai.core.api import ApiError, ErrorSerializer, validated_body
 from xinyidai.integrations import auth_membership
 from xinyidai.registry.models import Enterprise
 
@@ -63,7 +63,7 @@ CATALOGUE_TAGS = ["企业：贷款产品"]
 MATCHES_SHOWN = 20
 
 
-def _member(request: Request) -> tuple[Membership, Enterprise]:
+def enterprise_member(request: Request) -> tuple[Membership, Enterprise]:
     """The acting enterprise membership and its enterprise; anyone else is answered 404."""
     membership = auth_membership(request)
     enterprise = selectors.enterprise_of(membership)
@@ -91,11 +91,7 @@ def _application(enterprise: Enterprise, pk: int) -> Application:
 
 
 def _body(serializer_class: Any, request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise exceptions.ValidationError({"non_field_errors": [_("请求体须为 JSON 对象。")]})
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    data: dict[str, Any] = body.validated_data
+    data: dict[str, Any] = validated_body(serializer_class, request).validated_data
     return data
 
 
@@ -265,7 +261,7 @@ class NeedListView(generics.ListAPIView[FinancingNeed]):
     def get_queryset(self) -> QuerySet[FinancingNeed]:
         if getattr(self, "swagger_fake_view", False):
             return FinancingNeed.objects.none()
-        _membership, enterprise = _member(self.request)
+        _membership, enterprise = enterprise_member(self.request)
         return selectors.needs_of(enterprise)
 
     @extend_schema(
@@ -317,7 +313,7 @@ class NeedListView(generics.ListAPIView[FinancingNeed]):
         },
     )
     def post(self, request: Request) -> Response:
-        membership, enterprise = _member(request)
+        membership, enterprise = enterprise_member(request)
         data = _body(NeedCreateSerializer, request)
         try:
             need = services.need_create(enterprise=enterprise, actor=_user(membership), **data)
@@ -348,7 +344,7 @@ class NeedDetailView(APIView):
         responses={200: NeedDetailSerializer, **LIST_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        _membership, enterprise = _member(request)
+        _membership, enterprise = enterprise_member(request)
         need = _need(enterprise, pk)
         matches = selectors.matches_for(
             selectors.enterprise_facts(enterprise),
@@ -394,7 +390,7 @@ class NeedCloseView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        membership, enterprise = _member(request)
+        membership, enterprise = enterprise_member(request)
         need = _need(enterprise, pk)
         _body(CloseRequestSerializer, request)
         need = services.need_close(need=need, actor=_user(membership))
@@ -412,7 +408,7 @@ class ApplicationListView(generics.ListAPIView[Application]):
     def get_queryset(self) -> QuerySet[Application]:
         if getattr(self, "swagger_fake_view", False):
             return Application.objects.none()
-        _membership, enterprise = _member(self.request)
+        _membership, enterprise = enterprise_member(self.request)
         return selectors.applications_of(enterprise)
 
     @extend_schema(
@@ -467,7 +463,7 @@ class ApplicationListView(generics.ListAPIView[Application]):
         },
     )
     def post(self, request: Request) -> Response:
-        membership, enterprise = _member(request)
+        membership, enterprise = enterprise_member(request)
         data = _body(ApplyRequestSerializer, request)
         product = selectors.published_products().filter(pk=data.pop("product")).first()
         if product is None:
@@ -503,7 +499,7 @@ class ApplicationDetailView(APIView):
         responses={200: EnterpriseApplicationDetailSerializer, **LIST_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        _membership, enterprise = _member(request)
+        _membership, enterprise = enterprise_member(request)
         return Response(EnterpriseApplicationDetailSerializer(_application(enterprise, pk)).data)
 
 
@@ -529,7 +525,7 @@ class ApplicationWithdrawView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        membership, enterprise = _member(request)
+        membership, enterprise = enterprise_member(request)
         application = _application(enterprise, pk)
         data = _body(WithdrawRequestSerializer, request)
         try:
@@ -586,7 +582,7 @@ class NeedMatchesView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> Response:
-        _membership, enterprise = _member(request)
+        _membership, enterprise = enterprise_member(request)
         need = _need(enterprise, pk)
         limit = _limit(request.query_params.get("limit"))
         matches = selectors.matches_for(
@@ -654,7 +650,7 @@ class InterestListView(generics.ListAPIView[Interest]):
     def get_queryset(self) -> QuerySet[Interest]:
         if getattr(self, "swagger_fake_view", False):
             return Interest.objects.none()
-        _membership, enterprise = _member(self.request)
+        _membership, enterprise = enterprise_member(self.request)
         return _interests_of(enterprise)
 
     @extend_schema(
@@ -754,7 +750,7 @@ class InterestAnswerView(APIView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        membership, enterprise = _member(request)
+        membership, enterprise = enterprise_member(request)
         interest = _interest(enterprise, pk)
         accept = _body(InterestAnswerSerializer, request)["decision"] == "accept"
         conflict = _interest_conflict(interest, accept)
@@ -858,7 +854,7 @@ class ProductListView(generics.ListAPIView[LoanProduct]):
     def get_queryset(self) -> QuerySet[LoanProduct]:
         if getattr(self, "swagger_fake_view", False):
             return LoanProduct.objects.none()
-        _member(self.request)
+        enterprise_member(self.request)
         return selectors.published_products().select_related("bank__organization")
 
     @extend_schema(
@@ -899,7 +895,7 @@ class ProductDetailView(APIView):
         responses={200: CatalogueProductDetailSerializer, **LIST_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        _membership, enterprise = _member(request)
+        _membership, enterprise = enterprise_member(request)
         product = (
             LoanProduct.objects.exclude(status=LoanProduct.Status.DRAFT)
             .select_related("bank__organization")
