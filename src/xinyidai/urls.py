@@ -27,6 +27,7 @@ urlpatterns = [
     path("authorizations/", include("xinyidai.consent.urls")),
     path("bank/integration/", include("xinyidai.integrations.urls")),
     path("verify/", include("xinyidai.consent.verify_urls")),
+    path("oversight/", include("xinyidai.oversight.urls")),
     path("api/v1/", include("xinyidai.sources.api_urls")),
     path("api/v1/", include("xinyidai.consent.api_urls")),
     path("api/v1/", include("xinyidai.financing.api_urls")),

@@ -18,6 +18,8 @@ from xinyidai.financing.models import (
     LoanProduct,
 )
 from xinyidai.notifications.models import Notification
+from xinyidai.oversight.demo import HISTORY_NOTE
+from xinyidai.oversight.models import Cell
 from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import RECORD_MODELS, Batch, Source
 
@@ -50,7 +52,8 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
         "withdrawn": 1,
     }
     # Applications in every state, walked through the state machine (one event per step).
-    assert Counter(Application.objects.values_list("state", flat=True)) == {
+    lifecycle = Application.objects.exclude(note=HISTORY_NOTE)
+    assert Counter(lifecycle.values_list("state", flat=True)) == {
         S.DRAFT: 3,
         S.SUBMITTED: 7,
         S.ACCEPTED: 3,
@@ -67,7 +70,7 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     assert first["applications"] == 41
     assert first["products"] == 10
     in_order = Prefetch("events", queryset=ApplicationEvent.objects.order_by("pk"))
-    for application in Application.objects.exclude(state=S.DRAFT).prefetch_related(in_order):
+    for application in lifecycle.exclude(state=S.DRAFT).prefetch_related(in_order):
         steps = list(application.events.all())  # in the order the state machine wrote them
         assert steps[0].action == "submit"
         assert steps[-1].to_state == application.state
@@ -87,7 +90,7 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     # ent_owner's enterprise: one of each, a published need with 粤信银行's pending interest,
     # and a draft need.
     own = Enterprise.objects.get(organization__memberships__user__username="ent_owner")
-    assert Counter(Application.objects.filter(enterprise=own).values_list("state", flat=True)) == {
+    assert Counter(lifecycle.filter(enterprise=own).values_list("state", flat=True)) == {
         S.DISBURSED: 1,
         S.REJECTED: 1,
         S.APPROVED: 1,
@@ -122,6 +125,11 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     ]
     assert verify() == (3, None)
     assert first["authorizations"] == 2
+    # The city's past loans, for the regulator's pages, and the cube over everything.
+    history = Application.objects.filter(note=HISTORY_NOTE)
+    assert first["history_loans"] == history.count() > 10
+    assert set(history.values_list("state", flat=True)) <= {S.REPAYING, S.SETTLED, S.DEFAULTED}
+    assert first["oversight_cells"] == Cell.objects.count() > 0
     # The demo sends no e-mail.
     assert not Notification.objects.filter(emailed_at=None).exists()
 
@@ -130,5 +138,6 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     assert (second["records_loaded"], second["enterprises_loaded"]) == (0, 0)
     assert (second["products"], second["needs"], second["applications"]) == (0, 0, 0)
     assert (second["authorizations"], second["fetches"]) == (0, 0)
+    assert second["history_loans"] == 0
     assert Batch.objects.count() == 12
     assert _financing_counts() == before

@@ -57,7 +57,11 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
         if membership is not None and membership.role == "bank_admin":
             items.append((_("系统对接"), reverse("integrations:home")))
     if kind == "regulator":
-        items.append((_("查询统计"), reverse("consent:regulator_counts")))
+        items += [
+            (_("监测看板"), reverse("oversight:dashboard")),
+            (_("监测报告"), reverse("oversight:reports")),
+            (_("查询统计"), reverse("consent:regulator_counts")),
+        ]
     if kind == "data_provider":
         items += [
             (_("数据报送"), reverse("sources:delivery_home")),

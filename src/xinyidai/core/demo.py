@@ -46,9 +46,12 @@ from xinyidai.accounts.services import (
 from xinyidai.consent.demo import seed_consent
 from xinyidai.core.models import audit
 from xinyidai.financing.demo import seed_financing
+from xinyidai.financing.models import LoanProduct
 from xinyidai.integrations.models import ApiClient, Scope
 from xinyidai.integrations.services import api_client_create
 from xinyidai.notifications.models import Notification
+from xinyidai.oversight import cube
+from xinyidai.oversight.demo import seed_history
 from xinyidai.profiles import services as profiles_services
 from xinyidai.profiles.models import LendingProfile, ProfileRebuild
 from xinyidai.registry.models import Enterprise, size_classes
@@ -324,6 +327,17 @@ def _seed_demo(*, enterprises: int) -> dict[str, int]:
     financed = seed_financing(frame, seed=DEMO_SEED)
     consented = seed_consent(password=DEMO_PASSWORD)
     sandbox = demo_sandbox_client(organizations[SANDBOX_BANK])
+    history = seed_history(
+        city.loans,
+        list(
+            LoanProduct.objects.filter(
+                bank__organization__name__in=[n for n in organizations if "银行" in n],
+                status=LoanProduct.Status.PUBLISHED,
+            ).order_by("pk")
+        ),
+        seed=DEMO_SEED,
+    )
+    cells = cube.rebuild_all()  # the regulator's figures, once, over everything seeded
     # The demo's notifications belong in the notification centre, not in a mailbox: counted as
     # e-mailed, the e-mail task that runs after commit finds nothing to send (instead of
     # printing a few hundred demo e-mails on the console).
@@ -338,6 +352,8 @@ def _seed_demo(*, enterprises: int) -> dict[str, int]:
         **financed,
         **consented,
         "sandbox_clients": sandbox,
+        "history_loans": history,
+        "oversight_cells": cells,
     }
 
 

@@ -384,6 +384,7 @@ class Application(models.Model):
     )
     accept_late = models.BooleanField(_("受理超时"), default=False)
     decision_late = models.BooleanField(_("审批超时"), default=False)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     reminders = models.JSONField(_("已发提醒"), default=list, blank=True)
     # Decision.
     approved_amount = models.DecimalField(
@@ -424,6 +425,9 @@ class Application(models.Model):
     overdue_since = models.DateField(_("逾期起始日"), null=True, blank=True)
     overdue_amount = models.DecimalField(
         _("逾期金额(元)"), null=True, blank=True, max_digits=16, decimal_places=2
+    )
+    cured_on = models.DateField(
+        _("逾期还清日期"), null=True, blank=True, help_text=_("最近一次逾期还清的日期")
     )
     settled_on = models.DateField(_("结清日期"), null=True, blank=True)
     defaulted_on = models.DateField(_("违约认定日期"), null=True, blank=True)

@@ -766,6 +766,8 @@ def _apply(
             FinancingNeed.objects.filter(
                 pk=application.need_id, status=FinancingNeed.Status.PUBLISHED
             ).update(status=FinancingNeed.Status.IN_TALKS)
+    elif action == "withdraw":
+        application.withdrawn_at = now
     elif action == "accept":
         application.accepted_at = now
         submitted = timezone.localdate(application.submitted_at)
@@ -852,6 +854,7 @@ def _apply(
             record["amount"] = str(amount)
         elif action == "cure":
             application.overdue_amount = None
+            application.cured_on = day
         elif action == "settle":
             application.settled_on = day
         elif action == "default":

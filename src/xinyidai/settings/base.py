@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "xinyidai.consent",
     "xinyidai.integrations",
     "xinyidai.webhooks",
+    "xinyidai.oversight",
     "cms.home",
     # Django
     "django.contrib.admin",
@@ -156,6 +157,22 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "financing-daily": {
         "task": "financing.financing_daily",
         "schedule": crontab(minute="30", hour="8"),
+    },
+    # The regulator's cube: years marked dirty by changes rebuilt every five minutes; daily at
+    # 00:20 this year is re-counted (deadlines pass by themselves) and alerts are checked.
+    "oversight-refresh": {
+        "task": "oversight.refresh",
+        "schedule": crontab(minute="*/5"),
+    },
+    "oversight-daily": {
+        "task": "oversight.daily",
+        "schedule": crontab(minute="20", hour="0"),
+    },
+    # Monitoring reports (月报/季报): daily at 06:00, after the night's refresh. Idempotent (one
+    # scheduled report per regulator and period), so running every day catches missed days.
+    "oversight-reports": {
+        "task": "oversight.reports_schedule",
+        "schedule": crontab(minute="0", hour="6"),
     },
     # Outbox events fanned out to webhook deliveries (also on commit; this catches the rest).
     "webhooks-dispatch": {
@@ -324,3 +341,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Regulator oversight (docs/indicators.md): cells from fewer enterprises are suppressed; alerts
+# when a bank's late-response share in a month exceeds the threshold (with at least
+# LATE_MIN_DUE deadlines), or a region's disbursed amount falls month on month by more than
+# FALL_THRESHOLD (from a previous month of at least FALL_MIN_FEN fen).
+OVERSIGHT_MIN_ENTERPRISES = env.int("OVERSIGHT_MIN_ENTERPRISES", default=3)
+OVERSIGHT_LATE_SHARE_THRESHOLD = env.float("OVERSIGHT_LATE_SHARE_THRESHOLD", default=0.2)
+OVERSIGHT_LATE_MIN_DUE = env.int("OVERSIGHT_LATE_MIN_DUE", default=5)
+OVERSIGHT_FALL_THRESHOLD = env.float("OVERSIGHT_FALL_THRESHOLD", default=0.3)
+OVERSIGHT_FALL_MIN_FEN = env.int("OVERSIGHT_FALL_MIN_FEN", default=100_000_000)
