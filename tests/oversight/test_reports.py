@@ -26,6 +26,7 @@ import numpy as np
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
@@ -580,3 +581,33 @@ def test_an_anonymous_visitor_is_sent_to_log_in(ready: Report, client):
     response = client.get(reverse("oversight:report_download", args=[ready.pk, "pdf"]))
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_report_left_running_by_a_dead_worker_is_failed_and_retried(
+    march, regulators: Regulators, django_capture_on_commit_callbacks
+):
+    stalled = Report.objects.create(
+        regulator=regulators.zhaoqing_regulator,
+        region="4412",
+        kind="M",
+        period=dt.date(2026, 3, 1),
+        trigger=Report.Trigger.SCHEDULE,
+        status=Report.Status.RUNNING,
+        progress=40,
+    )
+    recent = Report.objects.create(
+        regulator=regulators.shenzhen_regulator,
+        region="4403",
+        kind="M",
+        period=dt.date(2026, 2, 1),
+        trigger=Report.Trigger.DEMAND,
+        status=Report.Status.RUNNING,
+        progress=40,
+    )
+    Report.objects.filter(pk=stalled.pk).update(created_at=timezone.now() - dt.timedelta(hours=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reports_schedule(today=dt.date(2026, 4, 3))
+    stalled.refresh_from_db()
+    recent.refresh_from_db()
+    assert (stalled.status, stalled.progress, stalled.error) == ("ready", 100, "")
+    assert (recent.status, recent.progress) == ("running", 40)  # still within its time

@@ -155,6 +155,9 @@ def report_generate(*, report_id: int) -> Report:
     return report
 
 
+STALLED_AFTER = dt.timedelta(hours=2)
+
+
 def scheduled_periods(today: dt.date) -> list[Period]:
     """The previous month and, in January, April, July and October, the previous quarter."""
     periods = [Period.containing(PeriodKind.MONTH, today).previous()]
@@ -171,6 +174,11 @@ def reports_schedule(*, today: dt.date) -> list[Report]:
     period is no longer the latest). Returns the reports created."""
     created: list[Report] = []
     waiting: list[int] = []
+    # A worker that died mid-run leaves its report "running": after STALLED_AFTER it counts as
+    # failed (scheduled ones are retried below; on-demand ones can be requested again).
+    Report.objects.filter(
+        status=Report.Status.RUNNING, created_at__lt=timezone.now() - STALLED_AFTER
+    ).update(status=Report.Status.FAILED, error="stalled: no result within the time allowed")
     for regulator in Regulator.objects.order_by("pk"):
         for period in scheduled_periods(today):
             report, is_new = Report.objects.get_or_create(
