@@ -127,7 +127,7 @@ def _applications(lo: dt.date, hi: dt.date) -> pd.DataFrame:
         frame[column] = _local_days(frame[column])
     for column in ("accept_due", "decision_due"):
         frame[column] = _days(frame[column])
-    for column in ("accept_days", "decision_days", "scenario_mask"):
+    for column in ("enterprise", "bank", "branch", "accept_days", "decision_days", "scenario_mask"):
         frame[column] = _ints(frame[column])
     frame["approved"] = _bools(frame["approved"])
     frame["reject_reason"] = frame["reject_reason"].fillna("")
@@ -165,7 +165,7 @@ def _loans(hi: dt.date) -> pd.DataFrame:
     frame = _frame(sql, [hi], columns)
     for column in ("disbursed", "settled", "overdue_since", "cured", "defaulted"):
         frame[column] = _days(frame[column])
-    for column in ("id", "fen", "rate_milli", "scenario_mask"):
+    for column in ("enterprise", "bank", "branch", "id", "fen", "rate_milli", "scenario_mask"):
         frame[column] = _ints(frame[column])
     frame["is_first"] = _bools(frame["is_first"])
     return frame
@@ -187,7 +187,7 @@ def _needs(lo: dt.date, hi: dt.date) -> pd.DataFrame:
     lo_ts, hi_ts = _stamp(lo - dt.timedelta(days=1)), _stamp(hi + dt.timedelta(days=1))
     frame = _frame(sql, [lo_ts, hi_ts], columns)
     frame["published"] = _local_days(frame["published"])
-    for column in ("scenario_mask", "guarantee_mask", "matched"):
+    for column in ("enterprise", "scenario_mask", "guarantee_mask", "matched"):
         frame[column] = _ints(frame[column])
     return frame
 
@@ -209,7 +209,8 @@ def _authorization_events(lo: dt.date, hi: dt.date) -> pd.DataFrame:
     lo_ts, hi_ts = _stamp(lo - dt.timedelta(days=1)), _stamp(hi + dt.timedelta(days=1))
     frame = _frame(sql, [lo_ts, hi_ts, lo_ts, hi_ts], columns)
     frame["at"] = _local_days(frame["at"])
-    frame["fetch"] = _ints(frame["fetch"])
+    for column in ("enterprise", "bank", "fetch"):
+        frame[column] = _ints(frame[column])
     return frame
 
 
@@ -237,25 +238,6 @@ LENDING_DIMS = (TOTAL, BANK, BRANCH, INDUSTRY, SIZE, SCENARIO, GUARANTEE)
 NEED_DIMS = (TOTAL, INDUSTRY, SIZE, SCENARIO, NEED_GUARANTEE)
 AUTHORIZATION_DIMS = (TOTAL, BANK)
 
-_KEYS = ["period", "region", "key"]
-
-
-def _keyed(frame: pd.DataFrame, dim: _Dim) -> pd.DataFrame:
-    """``frame`` with a ``key`` column for ``dim`` (rows repeated per set bit of a mask)."""
-    if dim.mask is not None:
-        parts = []
-        masks = frame[dim.mask].to_numpy()
-        for bit, code in enumerate(dim.codes):
-            hit = (masks >> bit) & 1 == 1
-            if hit.any():
-                parts.append(frame.loc[hit].assign(key=code))
-        if not parts:
-            return frame.iloc[0:0].assign(key="")
-        return pd.concat(parts, ignore_index=True)
-    if dim.column is None:
-        return frame.assign(key="")
-    return frame.assign(key=frame[dim.column].fillna("").astype(str))
-
 
 @dataclass
 class _Part:
@@ -266,84 +248,155 @@ class _Part:
     measures: tuple[str, ...]
 
 
-_GROUP_KEYS = ["kind", "period", "region", "key"]
-_BATCH_ROWS = 3_000_000
+class _Registry:
+    """Small integer codes for the values of one column across all the parts of a grouping."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.labels: list[str] = []
+
+    def code(self, label: str) -> int:
+        found = self.index.get(label)
+        if found is None:
+            found = self.index[label] = len(self.labels)
+            self.labels.append(label)
+        return found
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        """Codes of ``values`` (factorized first: only the distinct values are looked up)."""
+        local, uniques = pd.factorize(values, use_na_sentinel=False)
+        table = np.array([self.code(_label(u)) for u in uniques], dtype="int64")
+        return table[local] if len(table) else np.zeros(len(values), dtype="int64")
 
 
-def _stacked(parts: list[_Part], kind: str) -> list[pd.DataFrame]:
-    """The parts' rows with ``kind`` and ``period`` (the day floored to the kind's period) and
-    every measure column (0 where a part has none), in batches of whole periods."""
-    measures = sorted({m for part in parts for m in part.measures})
-    frames = []
-    for part in parts:
-        if part.frame.empty:
-            continue
-        keep = [c for c in part.frame.columns if c in _CARRIED or c in part.measures]
-        frame = part.frame[keep].assign(
-            kind=kind, period=part.frame[part.day].dt.to_period(_PANDAS_FREQ[kind]).dt.start_time
-        )
-        for measure in measures:
-            if measure not in frame:
-                frame[measure] = 0
-        frames.append(frame)
-    if not frames:
-        return []
-    if sum(len(f) for f in frames) > _BATCH_ROWS:
-        # Rows of one period stay in one batch (its distinct enterprises are counted together).
-        by_period: dict[pd.Timestamp, list[pd.DataFrame]] = {}
-        for frame in frames:
-            for period, piece in frame.groupby("period", sort=False):
-                by_period.setdefault(period, []).append(piece)
-        batches = [pd.concat(pieces, ignore_index=True) for pieces in by_period.values()]
+def _label(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer()):
+        return str(int(value))
+    return str(value)
+
+
+@dataclass
+class _Rows:
+    """One part's rows for one dimension: which rows (repeated per set bit of a mask), their
+    month within the year, region code and key code."""
+
+    part: _Part
+    rows: np.ndarray
+    month: np.ndarray
+    region: np.ndarray
+    key: np.ndarray
+    enterprise: np.ndarray
+
+
+def _dim_rows(
+    part: _Part, dim: _Dim, lo: pd.Timestamp, regions: _Registry, keys: _Registry
+) -> _Rows | None:
+    frame = part.frame
+    if frame.empty:
+        return None
+    days = pd.to_datetime(frame[part.day]).to_numpy().astype("datetime64[M]")
+    month = days.astype("int64") - np.datetime64(lo, "M").astype("int64")
+    inside = np.flatnonzero(~np.isnat(days) & (month >= 0) & (month < 12))
+    if not len(inside):
+        return None
+    if dim.mask is not None:
+        masks = frame[dim.mask].to_numpy()[inside]
+        picked, codes = [], []
+        for bit, label in enumerate(dim.codes):
+            hit = np.flatnonzero((masks >> bit) & 1)
+            picked.append(inside[hit])
+            codes.append(np.full(len(hit), keys.code(label), dtype="int64"))
+        rows = np.concatenate(picked)
+        key = np.concatenate(codes)
+    elif dim.column is None:
+        rows = inside
+        key = np.full(len(rows), keys.code(""), dtype="int64")
     else:
-        batches = [pd.concat(frames, ignore_index=True)]
-    for batch in batches:
-        for column in measures:
-            batch[column] = batch[column].fillna(0).astype("int64")
-    return batches
+        rows = inside
+        key = keys.encode(frame[dim.column].iloc[rows])
+    if not len(rows):
+        return None
+    return _Rows(
+        part=part,
+        rows=rows,
+        month=month[rows],
+        region=regions.encode(frame["region"].iloc[rows]),
+        key=key,
+        enterprise=frame["enterprise"].to_numpy(dtype="int64")[rows],
+    )
 
 
-# Columns a grouped frame keeps besides its measures.
-_CARRIED = frozenset(
-    {
-        "enterprise",
-        "region",
-        "bank",
-        "branch",
-        "industry",
-        "size",
-        "scenario_mask",
-        "guarantee",
-        "guarantee_mask",
-    }
-)
+_KIND_MONTHS = {"M": 1, "Q": 3, "Y": 12}
+
+
+def _fold(cell: np.ndarray, step: int, block: int) -> np.ndarray:
+    """Month cell ids to the cell ids of the quarter (step 3) or year (12) holding the month."""
+    month = cell // block
+    return (month - month % step) * block + cell % block
 
 
 def _group(
-    parts: list[_Part], *, dims: Iterable[_Dim], distinct: str, kinds: Iterable[str]
+    parts: list[_Part],
+    *,
+    dims: Iterable[_Dim],
+    distinct: str,
+    lo: pd.Timestamp,
+    kinds: Iterable[str] = KINDS,
 ) -> list[pd.DataFrame]:
-    """Cells (kind, period, region, dim, key, measures..., ``distinct``) for every kind and dim:
-    one grouping per kind and dimension over all the parts' rows."""
+    """Cells (kind, period, region, dim, key, measures..., ``distinct``) of the parts' rows
+    dated inside the year starting ``lo``.
+
+    Every row of every part is grouped once per dimension, by month, on one integer cell id;
+    quarters and the year are folded from the month sums, and their distinct enterprises from
+    the months' distinct (cell, enterprise) pairs.
+    """
     measures = sorted({m for part in parts for m in part.measures})
     out = []
-    for kind in kinds:
-        for frame in _stacked(parts, kind):
-            for dim in dims:
-                keyed = _keyed(frame, dim)
-                if keyed.empty:
-                    continue
-                grouped = keyed.groupby(_GROUP_KEYS, sort=False)
-                sums = grouped[measures].sum()
-                ents = (
-                    keyed[[*_GROUP_KEYS, "enterprise"]]
-                    .drop_duplicates()
-                    .groupby(_GROUP_KEYS, sort=False)
-                    .size()
-                    .rename(distinct)
-                )
-                cells = sums.join(ents).reset_index()
-                cells["dim"] = str(dim.name)
-                out.append(cells)
+    for dim in dims:
+        regions, keys = _Registry(), _Registry()
+        chunks = [r for part in parts if (r := _dim_rows(part, dim, lo, regions, keys))]
+        if not chunks:
+            continue
+        n_region, n_key = len(regions.labels), len(keys.labels)
+        n_enterprise = max(int(c.enterprise.max()) for c in chunks) + 1
+        sums, pairs = [], []
+        for chunk in chunks:
+            cell = (chunk.month * n_region + chunk.region) * n_key + chunk.key
+            values = {
+                m: chunk.part.frame[m].to_numpy(dtype="int64")[chunk.rows]
+                for m in chunk.part.measures
+            }
+            sums.append(pd.DataFrame(values).groupby(cell, sort=False).sum())
+            pairs.append(pd.unique(cell * n_enterprise + chunk.enterprise))
+        month_sums = (
+            pd.concat(sums)
+            .groupby(level=0, sort=False)
+            .sum()
+            .reindex(columns=measures, fill_value=0)
+        )
+        month_pairs = pd.unique(np.concatenate(pairs))
+        block = n_region * n_key
+        for kind in kinds:
+            step = _KIND_MONTHS[kind]
+
+            cells_index = month_sums.index.to_numpy()
+            folded = month_sums.groupby(_fold(cells_index, step, block), sort=False).sum()
+            pair_cells = _fold(month_pairs // n_enterprise, step, block)
+            unique_pairs = pd.unique(pair_cells * n_enterprise + month_pairs % n_enterprise)
+            counts = pd.Series(unique_pairs // n_enterprise).value_counts()
+            folded[distinct] = counts.reindex(folded.index, fill_value=0).to_numpy()
+            ids = folded.index.to_numpy()
+            frame = folded.reset_index(drop=True)
+            frame["kind"] = kind
+            month_of = pd.Series(ids // block)
+            starts = {m: lo + pd.DateOffset(months=int(m)) for m in month_of.unique()}
+            frame["period"] = pd.to_datetime(month_of.map(starts))
+            frame["region"] = np.array(regions.labels, dtype=object)[(ids % block) // n_key]
+            frame["key"] = np.array(keys.labels, dtype=object)[ids % n_key]
+            frame["dim"] = str(dim.name)
+            out.append(frame)
     return out
 
 
@@ -468,7 +521,9 @@ def _balance_cells(loans: pd.DataFrame, year: int, today: pd.Timestamp) -> list[
                 _BALANCE_MEASURES,
             )
         )
-    months = _group(snapshots, dims=LENDING_DIMS, distinct="ent_bal", kinds=("M",))
+    months = _group(
+        snapshots, dims=LENDING_DIMS, distinct="ent_bal", lo=pd.Timestamp(year, 1, 1), kinds=("M",)
+    )
     if not months:
         return []
     monthly = pd.concat(months, ignore_index=True)
@@ -490,7 +545,6 @@ def build_year(year: int, *, today: dt.date | None = None) -> pd.DataFrame:
     today_ts = pd.Timestamp(today or timezone.localdate())
     lo_day, hi_day = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
     lo, hi = pd.Timestamp(lo_day), pd.Timestamp(hi_day)
-    kinds = KINDS
     frames: list[pd.DataFrame] = []
 
     apps = _applications(lo_day, hi_day)
@@ -498,7 +552,7 @@ def build_year(year: int, *, today: dt.date | None = None) -> pd.DataFrame:
         _application_parts(apps, lo, hi, today_ts),
         dims=LENDING_DIMS,
         distinct="ent_apps",
-        kinds=kinds,
+        lo=lo,
     )
     del apps
 
@@ -508,9 +562,7 @@ def build_year(year: int, *, today: dt.date | None = None) -> pd.DataFrame:
     loans = loans.loc[
         loans["settled"].isna() | (loans["settled"] >= lo) | (loans["disbursed"] >= lo)
     ]
-    frames += _group(
-        _loan_parts(loans, lo, hi), dims=LENDING_DIMS, distinct="ent_loans", kinds=kinds
-    )
+    frames += _group(_loan_parts(loans, lo, hi), dims=LENDING_DIMS, distinct="ent_loans", lo=lo)
     frames += _balance_cells(loans, year, today_ts)
     del loans
 
@@ -520,7 +572,7 @@ def build_year(year: int, *, today: dt.date | None = None) -> pd.DataFrame:
         [_Part(needs, "published", ("needs_published", "needs_matched"))],
         dims=NEED_DIMS,
         distinct="ent_needs",
-        kinds=kinds,
+        lo=lo,
     )
 
     auth = _authorization_events(lo_day, hi_day)
@@ -529,7 +581,7 @@ def build_year(year: int, *, today: dt.date | None = None) -> pd.DataFrame:
         [_Part(auth, "at", ("fetches", "revocations"))],
         dims=AUTHORIZATION_DIMS,
         distinct="ent_auth",
-        kinds=kinds,
+        lo=lo,
     )
 
     if not frames:
