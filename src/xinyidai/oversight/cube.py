@@ -59,8 +59,13 @@ def _frame(sql: str, params: list[Any], columns: list[str]) -> pd.DataFrame:
             if not buffer.getvalue():
                 return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
             return pd.read_csv(
-                buffer, names=columns, header=None, dtype=str, keep_default_na=False
-            ).replace({"": None})
+                buffer,
+                names=columns,
+                header=None,
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+            )
         cursor.execute(sql, params)
         return pd.DataFrame(cursor.fetchall(), columns=columns)
 
@@ -77,6 +82,12 @@ def _days(values: pd.Series) -> pd.Series:
 
 def _ints(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
+
+
+def _categories(frame: pd.DataFrame, columns: Iterable[str]) -> None:
+    """Text columns with few distinct values as categoricals ("" for none): fast to group."""
+    for column in columns:
+        frame[column] = frame[column].fillna("").astype(str).astype("category")
 
 
 def _bools(values: pd.Series) -> pd.Series:
@@ -130,7 +141,7 @@ def _applications(lo: dt.date, hi: dt.date) -> pd.DataFrame:
     for column in ("enterprise", "bank", "branch", "accept_days", "decision_days", "scenario_mask"):
         frame[column] = _ints(frame[column])
     frame["approved"] = _bools(frame["approved"])
-    frame["reject_reason"] = frame["reject_reason"].fillna("")
+    _categories(frame, ("region", "industry", "size", "guarantee", "reject_reason"))
     return frame
 
 
@@ -168,6 +179,7 @@ def _loans(hi: dt.date) -> pd.DataFrame:
     for column in ("enterprise", "bank", "branch", "id", "fen", "rate_milli", "scenario_mask"):
         frame[column] = _ints(frame[column])
     frame["is_first"] = _bools(frame["is_first"])
+    _categories(frame, ("region", "industry", "size", "guarantee"))
     return frame
 
 
@@ -189,6 +201,7 @@ def _needs(lo: dt.date, hi: dt.date) -> pd.DataFrame:
     frame["published"] = _local_days(frame["published"])
     for column in ("enterprise", "scenario_mask", "guarantee_mask", "matched"):
         frame[column] = _ints(frame[column])
+    _categories(frame, ("region", "industry", "size"))
     return frame
 
 
@@ -211,6 +224,7 @@ def _authorization_events(lo: dt.date, hi: dt.date) -> pd.DataFrame:
     frame["at"] = _local_days(frame["at"])
     for column in ("enterprise", "bank", "fetch"):
         frame[column] = _ints(frame[column])
+    _categories(frame, ("region", "industry", "size"))
     return frame
 
 
@@ -290,9 +304,19 @@ class _Rows:
     enterprise: np.ndarray
 
 
-def _dim_rows(
-    part: _Part, dim: _Dim, lo: pd.Timestamp, regions: _Registry, keys: _Registry
-) -> _Rows | None:
+@dataclass
+class _Prepared:
+    """A part's arrays that every dimension shares: the rows dated inside the year, their month
+    in it, region code and enterprise."""
+
+    part: _Part
+    inside: np.ndarray
+    month: np.ndarray
+    region: np.ndarray
+    enterprise: np.ndarray
+
+
+def _prepare(part: _Part, lo: pd.Timestamp, regions: _Registry) -> _Prepared | None:
     frame = part.frame
     if frame.empty:
         return None
@@ -301,6 +325,17 @@ def _dim_rows(
     inside = np.flatnonzero(~np.isnat(days) & (month >= 0) & (month < 12))
     if not len(inside):
         return None
+    return _Prepared(
+        part=part,
+        inside=inside,
+        month=month,
+        region=regions.encode(frame["region"]),
+        enterprise=frame["enterprise"].to_numpy(dtype="int64"),
+    )
+
+
+def _dim_rows(prepared: _Prepared, dim: _Dim, keys: _Registry) -> _Rows | None:
+    frame, inside = prepared.part.frame, prepared.inside
     if dim.mask is not None:
         masks = frame[dim.mask].to_numpy()[inside]
         picked, codes = [], []
@@ -319,12 +354,12 @@ def _dim_rows(
     if not len(rows):
         return None
     return _Rows(
-        part=part,
+        part=prepared.part,
         rows=rows,
-        month=month[rows],
-        region=regions.encode(frame["region"].iloc[rows]),
+        month=prepared.month[rows],
+        region=prepared.region[rows],
         key=key,
-        enterprise=frame["enterprise"].to_numpy(dtype="int64")[rows],
+        enterprise=prepared.enterprise[rows],
     )
 
 
@@ -353,10 +388,12 @@ def _group(
     the months' distinct (cell, enterprise) pairs.
     """
     measures = sorted({m for part in parts for m in part.measures})
+    regions = _Registry()
+    prepared = [p for part in parts if (p := _prepare(part, lo, regions))]
     out = []
     for dim in dims:
-        regions, keys = _Registry(), _Registry()
-        chunks = [r for part in parts if (r := _dim_rows(part, dim, lo, regions, keys))]
+        keys = _Registry()
+        chunks = [r for p in prepared if (r := _dim_rows(p, dim, keys))]
         if not chunks:
             continue
         n_region, n_key = len(regions.labels), len(keys.labels)
