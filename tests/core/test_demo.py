@@ -19,7 +19,7 @@ from xinyidai.financing.models import (
 )
 from xinyidai.notifications.models import Notification
 from xinyidai.oversight.demo import HISTORY_NOTE
-from xinyidai.oversight.models import Cell
+from xinyidai.oversight.models import Cell, DirtyYear
 from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import RECORD_MODELS, Batch, Source
 
@@ -130,6 +130,7 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     assert first["history_loans"] == history.count() > 10
     assert set(history.values_list("state", flat=True)) <= {S.REPAYING, S.SETTLED, S.DEFAULTED}
     assert first["oversight_cells"] == Cell.objects.count() > 0
+    assert not DirtyYear.objects.exists()
     # The demo sends no e-mail.
     assert not Notification.objects.filter(emailed_at=None).exists()
 

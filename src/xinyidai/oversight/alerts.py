@@ -98,7 +98,9 @@ def alert_text(alert: Alert) -> str:
     month = Period(PeriodKind.MONTH, alert.month).label
     if alert.kind == Alert.Kind.LATE_RESPONSES:
         late, due = alert.detail.get("late"), alert.detail.get("due")
-        counts = f"（{late}/{due}）" if late is not None and due is not None else ""
+        counts = ""
+        if late is not None and due is not None:
+            counts = _("（%(late)s/%(due)s）") % {"late": late, "due": due}
         return _(
             "%(month)s，%(bank)s在%(region)s的申请响应超时占比为%(value)s%(counts)s，"
             "超过预警阈值%(threshold)s。"
