@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "xinyidai.integrations",
     "xinyidai.webhooks",
     "xinyidai.oversight",
+    "xinyidai.rights",
     "cms.home",
     # Django
     "django.contrib.admin",
@@ -157,6 +158,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "financing-daily": {
         "task": "financing.financing_daily",
         "schedule": crontab(minute="30", hour="8"),
+    },
+    # Objections (异议): providers reminded before the deadline, open ones past it marked overdue
+    # and reported to the platform operators; just before the working day starts.
+    "rights-daily": {
+        "task": "rights.objections_daily",
+        "schedule": crontab(minute="40", hour="8"),
     },
     # The regulator's cube: years marked dirty by changes rebuilt every five minutes; daily at
     # 00:20 this year is re-counted (deadlines pass by themselves) and alerts are checked.
@@ -351,3 +358,17 @@ OVERSIGHT_LATE_SHARE_THRESHOLD = env.float("OVERSIGHT_LATE_SHARE_THRESHOLD", def
 OVERSIGHT_LATE_MIN_DUE = env.int("OVERSIGHT_LATE_MIN_DUE", default=5)
 OVERSIGHT_FALL_THRESHOLD = env.float("OVERSIGHT_FALL_THRESHOLD", default=0.3)
 OVERSIGHT_FALL_MIN_FEN = env.int("OVERSIGHT_FALL_MIN_FEN", default=100_000_000)
+
+# Objections (异议) of credit subjects (docs/credit-rights.md). The deadline follows the 20 days
+# that the 征信业管理条例 gives for checking and answering an objection; the platform counts them
+# here as working days of China's calendar (core.workdays, with 调休 make-up days).
+OBJECTION_DEADLINE_WORKING_DAYS = env.int("OBJECTION_DEADLINE_WORKING_DAYS", default=20)
+# Working days before the deadline on which the provider is reminded (each once).
+OBJECTION_REMIND_BEFORE: tuple[int, ...] = tuple(
+    env.list("OBJECTION_REMIND_BEFORE", cast=int, default=[5, 1])
+)
+OBJECTION_EVIDENCE_MAX_BYTES = env.int("OBJECTION_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+# File types accepted as evidence (by extension; the content must match, see rights.evidence).
+OBJECTION_EVIDENCE_TYPES: list[str] = env.list(
+    "OBJECTION_EVIDENCE_TYPES", default=["pdf", "jpg", "jpeg", "png"]
+)
