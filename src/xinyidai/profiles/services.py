@@ -31,6 +31,7 @@ from xinyidai.accounts.models import Bank, Membership, Role, User
 from xinyidai.core.models import OutboxEvent, audit
 from xinyidai.core.signals import event_recorded
 from xinyidai.registry.models import Enterprise
+from xinyidai.rights.selectors import under_objection_entries
 from xinyidai.sources.models import SOURCE_SPECS, Batch
 
 from . import content, reading
@@ -200,14 +201,22 @@ def profiles_build_chunk(
     )
     vectors = _feature_lists(features)
     ids = enterprises["id"].to_numpy(dtype=np.int64)
+    usccs = enterprises["uscc"].tolist()
+    # Records under an open objection ("异议处理中"): one query for the whole chunk.
+    objected = under_objection_entries(usccs)
     drafts: dict[int, LendingProfile] = {}
     for row, enterprise_id in enumerate(ids.tolist()):
         document = pieces.document(row)
+        flagged = objected.get(usccs[row], [])
         shown: dict[str, Any] = {
             **document,
             "model": model.pk if model else None,
             "feature_set_version": FEATURE_SET_VERSION,
         }
+        if flagged:
+            # Part of the content: filing or closing an objection makes a new version. Added
+            # only when present, so profiles without objections keep their digest.
+            shown["under_objection"] = flagged
         probability = grade = None
         why: list[dict[str, Any]] = []
         if scores is not None:
@@ -233,7 +242,7 @@ def profiles_build_chunk(
             sources=document["sources"],
             events=document["events"],
             flags=document["flags"],
-            under_objection=[],
+            under_objection=flagged,
             features=vectors[row],
             content_sha256=content.content_hash(shown),
         )

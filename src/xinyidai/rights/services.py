@@ -26,6 +26,8 @@ from xinyidai.accounts.models import Membership, Organization, Role, User
 from xinyidai.core.models import audit
 from xinyidai.core.workdays import add_working_days, working_days_between
 from xinyidai.notifications.services import members_of, notify
+from xinyidai.profiles.models import LendingProfile, ProfileRebuild
+from xinyidai.profiles.services import profiles_rebuild_start
 from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import Batch, Source
 
@@ -111,6 +113,20 @@ def _describe(objection: Objection) -> dict[str, str]:
         "due": objection.due_on.isoformat(),
         "provider": objection.provider.name,
     }
+
+
+def _profile_refresh(objection: Objection, actor: User) -> None:
+    """Rebuild the enterprise's profile so its "异议处理中" flag follows the objection.
+
+    The rebuild is recorded in the objection's transaction and its task is enqueued only once
+    that commits (``profiles_rebuild_start`` hands it to ``transaction.on_commit``): the worker,
+    or the eager run in tests and the demo, sees the objection's new state."""
+    profiles_rebuild_start(
+        scope=ProfileRebuild.Scope.ENTERPRISES,
+        trigger=LendingProfile.Trigger.DATA,
+        requested_by=actor,
+        usccs=[objection.enterprise.uscc],
+    )
 
 
 # --------------------------------------------------------------------------- filing
@@ -260,6 +276,7 @@ def _objection_create(
         )
         % _describe(objection),
     )
+    _profile_refresh(objection, user)
     return objection
 
 
@@ -365,6 +382,8 @@ def objection_transition(
         data={"from": from_state, "to": locked.state, **data},
     )
     _notify_transition(locked, transition)
+    if not locked.is_open:  # withdrawn or decided: the record is no longer under objection
+        _profile_refresh(locked, actor)
     return locked
 
 
