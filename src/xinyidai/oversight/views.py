@@ -213,7 +213,8 @@ def default_breakdown(prefix: str) -> str:
     return "region" if selectors.child_length(prefix) is not None else Dimension.BANK.value
 
 
-def _regulator(request: HttpRequest) -> Regulator:
+def regulator_of_request(request: HttpRequest) -> Regulator:
+    """The regulator the user acts for; 404 for anyone else."""
     membership = current_membership(request)
     regulator = selectors.regulator_of(membership.organization_id) if membership else None
     if regulator is None:
@@ -222,7 +223,7 @@ def _regulator(request: HttpRequest) -> Regulator:
 
 
 def _parse(request: HttpRequest) -> Query:
-    regulator = _regulator(request)
+    regulator = regulator_of_request(request)
     prefix = selectors.scope_region(regulator, request.GET.get("region"))
     if prefix is None or not selectors.region_known(prefix):
         raise Http404

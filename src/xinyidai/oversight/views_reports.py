@@ -20,12 +20,13 @@ from django.utils.translation import gettext_lazy
 
 from risk_models.standards.regions import children
 from xinyidai.accounts.models import Organization, Regulator
-from xinyidai.accounts.permissions import current_membership, require_persona
+from xinyidai.accounts.permissions import require_persona
 
 from . import selectors, services
 from .models import Report
 from .report import kind_label
 from .selectors import Period
+from .views import regulator_of_request
 
 REGULATOR = {"kinds": (Organization.Kind.REGULATOR,)}
 
@@ -34,14 +35,6 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-
-
-def _regulator(request: HttpRequest) -> Regulator:
-    membership = current_membership(request)
-    regulator = selectors.regulator_of(membership.organization_id) if membership else None
-    if regulator is None:
-        raise Http404
-    return regulator
 
 
 def _short(code: str) -> str:
@@ -117,7 +110,7 @@ def _rows(reports: list[Report]) -> list[ReportRow]:
 
 @require_persona(**REGULATOR)
 def report_list(request: HttpRequest) -> HttpResponse:
-    regulator = _regulator(request)
+    regulator = regulator_of_request(request)
     form = ReportRequestForm(request.POST or None, regulator=regulator)
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,7 +141,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 
 
 def _report(request: HttpRequest, pk: int) -> Report:
-    report = selectors.report_of(_regulator(request), pk)
+    report = selectors.report_of(regulator_of_request(request), pk)
     if report is None:
         raise Http404
     return report
