@@ -9,6 +9,34 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 
+class TransitionEvent(models.Model):
+    """What every state machine's step records: the action, who took it for which organization,
+    what they noted and when. Subclasses add the object and its from/to states."""
+
+    action = models.CharField(_("操作"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("操作机构"),
+    )
+    note = models.TextField(_("备注"), blank=True)
+    data = models.JSONField(_("内容"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+
 class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from xinyidai.core.models import TransitionEvent
+
 from . import flags
 from .flags import Guarantee, ListFlag, Purpose, Scenario
 
@@ -500,32 +502,14 @@ LOAN_STATES = frozenset(
 )
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(TransitionEvent):
     """One applied transition: who, when, from which state to which, and what they noted."""
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="events", verbose_name=_("申请")
     )
-    action = models.CharField(_("操作"), max_length=20)
     from_state = models.CharField(_("原状态"), max_length=14, choices=Application.State.choices)
     to_state = models.CharField(_("新状态"), max_length=14, choices=Application.State.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
-    organization = models.ForeignKey(
-        "accounts.Organization",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("操作机构"),
-    )
-    note = models.TextField(_("备注"), blank=True)
-    data = models.JSONField(_("内容"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("申请状态记录")

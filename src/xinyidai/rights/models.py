@@ -17,6 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from xinyidai.core.models import TransitionEvent
+
 REASON_MAX_LENGTH = 1000
 # The states in which an objection waits for a decision (the record shows "异议处理中").
 _OPEN = ("submitted", "in_review", "escalated")
@@ -165,34 +167,16 @@ class ObjectionEvidence(models.Model):
         return self.original_name
 
 
-class ObjectionEvent(models.Model):
+class ObjectionEvent(TransitionEvent):
     """One step of an objection: filed, or one applied transition."""
 
     objection = models.ForeignKey(
         Objection, on_delete=models.CASCADE, related_name="events", verbose_name=_("异议")
     )
-    action = models.CharField(_("操作"), max_length=20)
     from_state = models.CharField(
         _("原状态"), max_length=12, choices=Objection.State.choices, blank=True
     )
     to_state = models.CharField(_("新状态"), max_length=12, choices=Objection.State.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
-    organization = models.ForeignKey(
-        "accounts.Organization",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        verbose_name=_("操作机构"),
-    )
-    note = models.TextField(_("备注"), blank=True)
-    data = models.JSONField(_("内容"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("异议处理记录")
