@@ -44,7 +44,7 @@ ALLOWED = [(t.action, t.side, source, t.target) for t in _TABLE for source in so
 
 
 def test_the_open_states_match_the_constraint():
-    from xinyidai.rights.models import _OPEN
+    from xinyidai.rights.models.objections import _OPEN
 
     assert tuple(Objection.OPEN_STATES) == _OPEN
 

@@ -165,6 +165,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "rights.objections_daily",
         "schedule": crontab(minute="40", hour="8"),
     },
+    # Credit repair, commitments and lists: eligibility notices, due dates, list expiry.
+    "rights-repairs-daily": {
+        "task": "rights.repairs_daily",
+        "schedule": crontab(minute="45", hour="8"),
+    },
+    "rights-commitments-daily": {
+        "task": "rights.commitments_daily",
+        "schedule": crontab(minute="50", hour="8"),
+    },
+    "rights-lists-daily": {
+        "task": "rights.lists_daily",
+        "schedule": crontab(minute="5", hour="0"),
+    },
     # The regulator's cube: years marked dirty by changes rebuilt every five minutes; daily at
     # 00:20 this year is re-counted (deadlines pass by themselves) and alerts are checked.
     "oversight-refresh": {
@@ -372,3 +385,29 @@ OBJECTION_EVIDENCE_MAX_BYTES = env.int("OBJECTION_EVIDENCE_MAX_BYTES", default=1
 OBJECTION_EVIDENCE_TYPES: list[str] = env.list(
     "OBJECTION_EVIDENCE_TYPES", default=["pdf", "jpg", "jpeg", "png"]
 )
+
+# Credit repair (信用修复): working days from filing to the decision (the issuing department's
+# opinion included). The rules per penalty severity are data (rights.RepairRule).
+REPAIR_DECISION_WORKING_DAYS = env.int("REPAIR_DECISION_WORKING_DAYS", default=10)
+# Credit lists: working days to decide an exit application, and how long a designation lasts
+# when the designation names no end (months, per list).
+LIST_EXIT_DECISION_WORKING_DAYS = env.int("LIST_EXIT_DECISION_WORKING_DAYS", default=15)
+LIST_DEFAULT_VALIDITY_MONTHS: dict[str, int] = {
+    "red": env.int("LIST_RED_VALIDITY_MONTHS", default=36),
+    "serious_dishonesty": env.int("LIST_SERIOUS_DISHONESTY_VALIDITY_MONTHS", default=36),
+    "key_attention": env.int("LIST_KEY_ATTENTION_VALIDITY_MONTHS", default=12),
+}
+# Lists published on the portal's public list page.
+LISTS_PUBLIC_KINDS: list[str] = env.list(
+    "LISTS_PUBLIC_KINDS", default=["red", "serious_dishonesty", "key_attention"]
+)
+# Retention of negative records (years after the event ended: a penalty's fulfilment or
+# decision, a listing's removal, a commitment's breach): older ones leave scoring and display and
+# stay in history. 5 years as the 征信业管理条例 keeps adverse information.
+NEGATIVE_RECORD_RETENTION_YEARS: dict[str, int] = {
+    "admin_penalty": env.int("RETENTION_ADMIN_PENALTY_YEARS", default=5),
+    "dishonest_debtor": env.int("RETENTION_DISHONEST_DEBTOR_YEARS", default=5),
+    "abnormal_operation": env.int("RETENTION_ABNORMAL_OPERATION_YEARS", default=5),
+    "serious_dishonesty": env.int("RETENTION_SERIOUS_DISHONESTY_YEARS", default=5),
+    "commitment_breach": env.int("RETENTION_COMMITMENT_BREACH_YEARS", default=5),
+}
