@@ -576,6 +576,48 @@ def bank_profile(request: HttpRequest, uscc: str) -> HttpResponse:
         return _refused(request, refused.code)
     content = fetched.content
     summary = content.get("profile") or {}
+    # Records under objection ("异议处理中"), only of granted sources: listed at the top, and
+    # marked on their month column and their event.
+    objected = [o for o in content.get("under_objection") or [] if isinstance(o, dict)]
+    sources = content.get("sources") or {}
+    events = content.get("events") or []
+
+    def event_objected(event: dict[str, Any]) -> bool:
+        key = {k: str(v) for k, v in (event.get("key") or {}).items()}
+        return any(
+            o.get("source") == event.get("source")
+            and {k: str(v) for k, v in (o.get("key") or {}).items()} == key
+            for o in objected
+            if "key" in o
+        )
+
+    shown = []
+    for section in profile_sections(content):
+        codes = [c for c in SOURCES_BY_SCOPE.get(section.scope, ()) if c in sources]
+        shown.append(
+            {
+                "section": section,
+                # each block with the months of its source under objection
+                "blocks": [
+                    (block, {o.get("period") for o in objected if o.get("source") == code})
+                    for code, block in zip(codes, section.blocks, strict=False)
+                ],
+                # each event (date, kind, text) with whether it is under objection
+                "events": [
+                    (*row, event_objected(event))
+                    for row, event in zip(section.events, events, strict=False)
+                ],
+            }
+        )
+    under_objection = [
+        {
+            "source": SOURCE_NAMES.get(o.get("source"), str(o.get("source"))),
+            "record": o.get("period")
+            or (_("%(year)s 年度") % {"year": o["year"]} if "year" in o else "")
+            or " · ".join(str(v) for k, v in (o.get("key") or {}).items() if k != "uscc"),
+        }
+        for o in objected
+    ]
     return render(
         request,
         "consent/bank_profile.html",
@@ -586,7 +628,8 @@ def bank_profile(request: HttpRequest, uscc: str) -> HttpResponse:
             if summary.get("probability") is not None
             else "—",
             "reasons": [str(r.get("text", "")) for r in summary.get("reasons") or []],
-            "sections": profile_sections(content),
+            "sections": shown,
+            "under_objection": under_objection,
             "authorization": fetched.authorization,
             "purpose": purpose,
             "purpose_label": Purpose(purpose).label,

@@ -101,6 +101,7 @@ class LendingProfile(models.Model):
         FULL = "full", _("全量重建")
         MODEL = "model", _("模型更换")
         REQUEST = "request", _("手动重建")
+        RIGHTS = "rights", _("异议、修复、名单或承诺变更")
 
     enterprise = models.ForeignKey(
         Enterprise, on_delete=models.CASCADE, related_name="profiles", verbose_name=_("企业")

@@ -31,6 +31,7 @@ from xinyidai.accounts.models import Bank, Membership, Role, User
 from xinyidai.core.models import OutboxEvent, audit
 from xinyidai.core.signals import event_recorded
 from xinyidai.registry.models import Enterprise
+from xinyidai.rights.effects import LIST_FLAG_OF_KIND, ChunkEffects, chunk_effects
 from xinyidai.rights.selectors import under_objection_entries
 from xinyidai.sources.models import SOURCE_SPECS, Batch
 
@@ -193,6 +194,11 @@ def profiles_build_chunk(
     if enterprises.empty:
         return ChunkResult(0, 0)
     frames = reading.source_frames(chunk, as_of, delivered=delivered)
+    usccs = enterprises["uscc"].tolist()
+    # Repairs, retention, list decisions and commitment breaches (rights.effects): one query
+    # per process for the chunk; the features and the content see the records they leave.
+    effects = chunk_effects(frames, usccs, as_of)
+    frames = effects.frames
     features = build_features(frames, enterprises, as_of)
     model = active_credit_model()
     scores = score(model, features) if model is not None else None
@@ -201,12 +207,12 @@ def profiles_build_chunk(
     )
     vectors = _feature_lists(features)
     ids = enterprises["id"].to_numpy(dtype=np.int64)
-    usccs = enterprises["uscc"].tolist()
     # Records under an open objection ("异议处理中"): one query for the whole chunk.
     objected = under_objection_entries(usccs)
     drafts: dict[int, LendingProfile] = {}
     for row, enterprise_id in enumerate(ids.tolist()):
         document = pieces.document(row)
+        _with_effects(document, effects, usccs[row])
         flagged = objected.get(usccs[row], [])
         shown: dict[str, Any] = {
             **document,
@@ -248,6 +254,21 @@ def profiles_build_chunk(
         )
     created = _profiles_write(drafts)
     return ChunkResult(len(ids), created)
+
+
+def _with_effects(document: dict[str, Any], effects: ChunkEffects, uscc: str) -> None:
+    """Commitment breaches join the events; the platform's designations set list flags (a flag
+    only the platform sets, ``key_attention``, is added only when set: other profiles keep their
+    digest)."""
+    extra = effects.events.get(uscc)
+    if extra:
+        events = [*document["events"], *extra]
+        events.sort(key=lambda e: (e["date"] or "", e["source"]), reverse=True)
+        document["events"] = events
+    for kind, listed in effects.flags.get(uscc, {}).items():
+        code = LIST_FLAG_OF_KIND[kind]
+        if listed:
+            document["flags"][code] = True
 
 
 @transaction.atomic

@@ -2,4 +2,7 @@
 
 from django.urls import URLPattern
 
+from . import api_urls_objections
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += api_urls_objections.urlpatterns

@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -115,6 +116,38 @@ def _describe(objection: Objection) -> dict[str, str]:
     }
 
 
+def _url(objection: Objection, side: Side) -> str:
+    """The objection's detail page on the recipient's side."""
+    name = {
+        Side.ENTERPRISE: "rights:objection_detail",
+        Side.PROVIDER: "rights:provider_objection_detail",
+        Side.OPERATOR: "rights:operator_objection_detail",
+    }[side]
+    return reverse(name, args=[objection.pk])
+
+
+def _notify_operators_and_reviewers(
+    objection: Objection, *, kind: str, title: str, body: str, operators: Iterable[User]
+) -> None:
+    """One notification each to the operators and the provider's reviewers, each with the
+    detail page of its own side."""
+    notify(
+        recipients=operators,
+        kind=kind,
+        title=title,
+        body=body,
+        url=_url(objection, Side.OPERATOR),
+    )
+    notify(
+        recipients=_reviewers(objection.provider),
+        organization=objection.provider,
+        kind=kind,
+        title=title,
+        body=body,
+        url=_url(objection, Side.PROVIDER),
+    )
+
+
 def _profile_refresh(objection: Objection, actor: User) -> None:
     """Rebuild the enterprise's profile so its "异议处理中" flag follows the objection.
 
@@ -123,7 +156,7 @@ def _profile_refresh(objection: Objection, actor: User) -> None:
     or the eager run in tests and the demo, sees the objection's new state."""
     profiles_rebuild_start(
         scope=ProfileRebuild.Scope.ENTERPRISES,
-        trigger=LendingProfile.Trigger.DATA,
+        trigger=LendingProfile.Trigger.RIGHTS,
         requested_by=actor,
         usccs=[objection.enterprise.uscc],
     )
@@ -275,6 +308,7 @@ def _objection_create(
             "如需更正，请先通过数据报送重新报送更正后的记录。"
         )
         % _describe(objection),
+        url=_url(objection, Side.PROVIDER),
     )
     _profile_refresh(objection, user)
     return objection
@@ -405,10 +439,12 @@ def _notify_transition(objection: Objection, transition: Transition) -> None:
                 "如对处理结果仍有异议，可再次提出。"
             )
             % {**values, "resolution": objection.resolution},
+            url=_url(objection, Side.ENTERPRISE),
         )
     elif transition.action == "escalate":
-        notify(
-            recipients=[*_operators(), *_reviewers(objection.provider)],
+        _notify_operators_and_reviewers(
+            objection,
+            operators=_operators(),
             kind="objection.escalate",
             title=_("异议已由平台督办：%(enterprise)s") % values,
             body=_("数据源：%(source)s；记录：%(key)s；处理期限：%(due)s。") % values,
@@ -420,6 +456,7 @@ def _notify_transition(objection: Objection, transition: Transition) -> None:
             kind="objection.withdraw",
             title=_("异议已撤回：%(enterprise)s") % values,
             body=_("数据源：%(source)s；记录：%(key)s。") % values,
+            url=_url(objection, Side.PROVIDER),
         )
 
 
@@ -462,6 +499,7 @@ def objection_reminders(*, today: dt.date) -> int:
                     body=_("数据源：%(source)s；记录：%(key)s；请在 %(due)s 前处理完毕。")
                     % _describe(objection)
                     + (_("（还剩 %(days)s 个工作日）") % {"days": left} if left else ""),
+                    url=_url(objection, Side.PROVIDER),
                 )
             Objection.objects.bulk_update(due, ["reminders"])
             sent += len(due)
@@ -483,8 +521,9 @@ def objections_mark_overdue(*, today: dt.date) -> int:
         operators = list(_operators())
         for objection in late:
             values = _describe(objection)
-            notify(
-                recipients=[*operators, *_reviewers(objection.provider)],
+            _notify_operators_and_reviewers(
+                objection,
+                operators=operators,
                 kind="objection.overdue",
                 title=_("异议已超过处理期限：%(enterprise)s") % values,
                 body=_(

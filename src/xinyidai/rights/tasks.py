@@ -35,3 +35,12 @@ def lists_daily() -> dict[str, int]:
     from . import services_lists
 
     return services_lists.lists_daily()
+
+
+@shared_task(name="rights.effects_daily")
+def effects_daily() -> dict[str, int]:
+    """Profiles whose list designations, breaches or negative records change by the calendar
+    today are rebuilt (beat: daily at 00:15)."""
+    from . import effects
+
+    return effects.effects_daily()

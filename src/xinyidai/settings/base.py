@@ -178,6 +178,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "rights.lists_daily",
         "schedule": crontab(minute="5", hour="0"),
     },
+    # Profiles that the calendar changes today (a designation starting or ending, a negative
+    # record leaving at the end of its retention period), after the lists' expiry.
+    "rights-effects-daily": {
+        "task": "rights.effects_daily",
+        "schedule": crontab(minute="15", hour="0"),
+    },
     # The regulator's cube: years marked dirty by changes rebuilt every five minutes; daily at
     # 00:20 this year is re-counted (deadlines pass by themselves) and alerts are checked.
     "oversight-refresh": {

@@ -119,9 +119,7 @@ class Commitment(models.Model):
         ordering = ["-signed_at", "-id"]
         indexes = [
             models.Index(fields=["enterprise", "-signed_at"], name="commitment_enterprise"),
-            models.Index(
-                fields=["due_on"], condition=Q(state=_IN_FORCE), name="commitment_due"
-            ),
+            models.Index(fields=["due_on"], condition=Q(state=_IN_FORCE), name="commitment_due"),
             models.Index(
                 fields=["-signed_at"], condition=Q(is_public=True), name="commitment_public"
             ),

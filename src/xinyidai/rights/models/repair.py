@@ -32,7 +32,9 @@ class Severity(models.TextChoices):
 class RepairRule(models.Model):
     """When and on what conditions a penalty of one severity may be repaired."""
 
-    severity = models.CharField(_("处罚严重程度"), max_length=10, choices=Severity.choices, unique=True)
+    severity = models.CharField(
+        _("处罚严重程度"), max_length=10, choices=Severity.choices, unique=True
+    )
     repairable = models.BooleanField(_("可申请修复"), default=True)
     # Months from the decision date before repair may be asked (最短公示期).
     min_publication_months = models.PositiveSmallIntegerField(_("最短公示期(月)"))
@@ -217,9 +219,7 @@ class RepairEvent(TransitionEvent):
     from_state = models.CharField(
         _("原状态"), max_length=12, choices=RepairApplication.State.choices, blank=True
     )
-    to_state = models.CharField(
-        _("新状态"), max_length=12, choices=RepairApplication.State.choices
-    )
+    to_state = models.CharField(_("新状态"), max_length=12, choices=RepairApplication.State.choices)
 
     class Meta:
         verbose_name = _("修复办理记录")
