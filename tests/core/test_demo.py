@@ -21,6 +21,9 @@ from xinyidai.notifications.models import Notification
 from xinyidai.oversight.demo import HISTORY_NOTE
 from xinyidai.oversight.models import Cell, DirtyYear
 from xinyidai.registry.models import Enterprise
+from xinyidai.rights.demo import PENALTY_NUMBER
+from xinyidai.rights.models import Commitment, ListEntry, Objection
+from xinyidai.rights.selectors_repair import eligible_penalties
 from xinyidai.sources.models import RECORD_MODELS, Batch, Source
 
 S = Application.State
@@ -39,7 +42,7 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     batches = Batch.objects.all()
     assert first["records_loaded"] > 3000
     assert sorted(batches.values_list("source_id", flat=True)) == sorted(
-        Source.objects.values_list("code", flat=True)
+        [*Source.objects.values_list("code", flat=True), "admin_penalty"]  # + the rights demo's
     )
     assert set(batches.values_list("status", flat=True)) == {"accepted"}
     assert set(batches.values_list("file_format", flat=True)) == {"csv", "xlsx", "jsonl"}
@@ -131,6 +134,23 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     assert set(history.values_list("state", flat=True)) <= {S.REPAYING, S.SETTLED, S.DEFAULTED}
     assert first["oversight_cells"] == Cell.objects.count() > 0
     assert not DirtyYear.objects.exists()
+    # Rights: the demo enterprise's penalty may be repaired, its owner signed a commitment and
+    # objected to a tax record; the platform designated three enterprises.
+    enterprise = Enterprise.objects.get(organization__memberships__user__username="ent_owner")
+    penalty = next(p for p in eligible_penalties(enterprise) if p.decision_number == PENALTY_NUMBER)
+    assert penalty.eligible
+    assert Commitment.objects.filter(enterprise=enterprise, state="in_force").count() == 1
+    assert Objection.objects.filter(enterprise=enterprise, state="submitted").count() == 1
+    assert Counter(ListEntry.objects.filter(origin="operator").values_list("kind", flat=True)) == {
+        "red": 1,
+        "key_attention": 1,
+        "serious_dishonesty": 1,
+    }
+    assert (first["demo_commitments"], first["demo_objections"], first["demo_designations"]) == (
+        1,
+        1,
+        3,
+    )
     # The demo sends no e-mail.
     assert not Notification.objects.filter(emailed_at=None).exists()
 
@@ -140,5 +160,10 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
     assert (second["products"], second["needs"], second["applications"]) == (0, 0, 0)
     assert (second["authorizations"], second["fetches"]) == (0, 0)
     assert second["history_loans"] == 0
-    assert Batch.objects.count() == 12
+    assert Batch.objects.count() == 13
+    assert (second["demo_commitments"], second["demo_objections"], second["demo_designations"]) == (
+        0,
+        0,
+        0,
+    )
     assert _financing_counts() == before

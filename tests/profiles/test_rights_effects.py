@@ -7,6 +7,7 @@ and the features; a breached commitment is a public-credit event."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -14,8 +15,10 @@ from django.utils import timezone
 
 from risk_models.features import FEATURE_NAMES
 from tests.factories import UserFactory
+from tests.financing.conftest import make_product
 from xinyidai.accounts.models import Role
 from xinyidai.accounts.services import membership_grant
+from xinyidai.financing import selectors
 from xinyidai.profiles import reading, services
 from xinyidai.profiles.models import LendingProfile, ProfileRebuild
 from xinyidai.registry.models import Enterprise
@@ -27,6 +30,7 @@ from xinyidai.rights.models import (
     RepairApplication,
 )
 from xinyidai.rights.models.lists import ListKind
+from xinyidai.rights.services_lists import list_designate
 from xinyidai.sources.models import Batch, Source
 
 from .conftest import AS_OF, deliver_file
@@ -414,3 +418,60 @@ def test_a_designation_is_rebuilt_the_day_after_it_starts_and_after_it_ends(deli
     assert uscc in usccs_changing_on(AS_OF)
     assert uscc not in usccs_changing_on(AS_OF + dt.timedelta(days=5))
     assert uscc in usccs_changing_on(AS_OF + dt.timedelta(days=10))
+
+
+def _rule_for(product, facts) -> str | None:
+    """The rule the product fails for these facts (None: eligible)."""
+    from xinyidai.financing import flags
+    from xinyidai.financing.matching import NeedTerms
+
+    terms = NeedTerms(
+        amount=Decimal("800000"),
+        term_months=12,
+        max_rate=Decimal("6.00"),
+        guarantee_mask=flags.mask(flags.Guarantee, ["credit"]),
+        scenario_mask=flags.mask(flags.Scenario, ["tax_credit"]),
+    )
+    matches = selectors.matches_for(facts, terms)
+    for shown, match in matches.ineligible:
+        if shown.pk == product.pk:
+            return f"{match.failed_rule}: {match.failure}"
+    assert any(shown.pk == product.pk for shown, _match in matches.eligible)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("kind", "words"),
+    [
+        (ListKind.KEY_ATTENTION, "被列入重点关注名单的企业不能申请该产品"),
+        (ListKind.SERIOUS_DISHONESTY, "被列入严重失信主体名单的企业不能申请该产品"),
+    ],
+)
+def test_a_listed_enterprise_is_excluded_from_a_product_that_excludes_its_list(
+    credit_model, delivered, personas, django_capture_on_commit_callbacks, kind, words
+):
+    uscc = clean_enterprise(delivered)
+    enterprise = Enterprise.objects.get(uscc=uscc)
+    product = make_product(
+        personas.bank,
+        personas.officer,
+        name="诚信经营贷",
+        excluded_flags=["key_attention", "serious_dishonesty"],
+    )
+    other = make_product(personas.other_bank, personas.other_officer, name="普惠经营贷")
+    before = selectors.enterprise_facts(enterprise)
+    assert not str(_rule_for(product, before) or "").startswith("lists")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        list_designate(
+            user=delivered.operator,
+            kind=kind,
+            uscc=uscc,
+            basis="《肇庆市严重失信主体名单管理办法》第八条",
+            document_number="肇信用〔2026〕21号",
+            authority="肇庆市发展和改革局",
+            listed_on=AS_OF,
+        )
+    after = selectors.enterprise_facts(enterprise)
+    assert _rule_for(product, after) == f"lists: {words}"
+    assert _rule_for(other, after) == _rule_for(other, before)  # a product without the exclusion

@@ -62,7 +62,8 @@ class Lists:
 
 
 def serious_row(uscc: str, removed_on: str = "", listed_on: str = "2025-06-01") -> str:
-    return f"{uscc},{SERIOUS_LIST},{listed_on},{removed_on},肇庆市人力资源和社会保障局,{SERIOUS_REASON}"
+    authority = "肇庆市人力资源和社会保障局"
+    return f"{uscc},{SERIOUS_LIST},{listed_on},{removed_on},{authority},{SERIOUS_REASON}"
 
 
 def red_row(uscc: str, valid_until: str = "2026-12-31", awarded_on: str = "2025-03-01") -> str:

@@ -58,14 +58,20 @@ def test_an_unregistered_subject_needs_a_name(world: World):
     with pytest.raises(ValidationError) as error:
         designate(world, uscc=OUTSIDER_USCC)
     assert error.value.message_dict["name"] == ["该代码的企业未在平台注册，请填写主体名称。"]
-    entry = designate(world, uscc=OUTSIDER_USCC, name="肇庆某建筑劳务有限公司", expires_on=dt.date(2026, 8, 1))
+    entry = designate(
+        world, uscc=OUTSIDER_USCC, name="肇庆某建筑劳务有限公司", expires_on=dt.date(2026, 8, 1)
+    )
     assert entry.expires_on == dt.date(2026, 8, 1)
 
 
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"uscc": "91441200MA4UQ0B1XB"}, "uscc", "统一社会信用代码校验位错误：第18位应为“A”，实际为“B”。"),
+        (
+            {"uscc": "91441200MA4UQ0B1XB"},
+            "uscc",
+            "统一社会信用代码校验位错误：第18位应为“A”，实际为“B”。",
+        ),
         ({"basis": "  "}, "basis", "请填写认定依据。"),
         ({"document_number": ""}, "document_number", "请填写认定文书号。"),
         ({"authority": ""}, "authority", "请填写认定部门。"),
@@ -169,7 +175,9 @@ def test_a_redelivered_removal_exits_the_entry(lists: Lists):
     assert ListEntry.objects.count() == 4  # the same entry, not a new one
 
 
-def test_syncing_again_changes_nothing_and_is_set_based(lists: Lists, django_assert_max_num_queries):
+def test_syncing_again_changes_nothing_and_is_set_based(
+    lists: Lists, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(6):
         assert lists_sync_from_records("red_list") == {"created": 0, "updated": 0, "ended": 0}
 
@@ -278,7 +286,9 @@ def test_a_rejected_application_leaves_the_entry_listed_and_may_be_filed_again(l
     rejected = _act(lists, application, "reject", note="尚未履行全部义务。")
     assert rejected.state == "rejected"
     assert rejected.entry.state == "active"
-    assert Notification.objects.filter(recipient=lists.world.p.alice, kind="list_exit.reject").exists()
+    assert Notification.objects.filter(
+        recipient=lists.world.p.alice, kind="list_exit.reject"
+    ).exists()
     assert _file(lists).state == "submitted"
 
 

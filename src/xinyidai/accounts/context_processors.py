@@ -43,6 +43,10 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
             (_("我的申请"), reverse("financing:application_list")),
             (_("查询授权"), reverse("consent:authorization_list")),
             (_("查询记录"), reverse("consent:query_history")),
+            (_("异议申请"), reverse("rights:objection_list")),
+            (_("信用修复"), reverse("rights:repair_home")),
+            (_("信用承诺"), reverse("rights:commitment_list")),
+            (_("信用名单"), reverse("rights:list_home")),
         ]
     if kind == "bank":
         items += [
@@ -66,14 +70,33 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
         items += [
             (_("数据报送"), reverse("sources:delivery_home")),
             (_("数据源目录"), reverse("sources:source_list")),
+            (_("异议处理"), reverse("rights:provider_objection_list")),
         ]
+        if _records_breaches(membership):
+            items.append((_("承诺履约"), reverse("rights:commitment_operator_list")))
     if kind == "platform":
         items += [
             (_("报送批次"), reverse("sources:delivery_home")),
             (_("数据源目录"), reverse("sources:source_list")),
             (_("数据质量"), reverse("sources:quality")),
             (_("画像与模型"), reverse("profiles:operations")),
+        ]
+        if membership is not None and membership.role == "platform_operator":
+            items += [
+                (_("异议督办"), reverse("rights:operator_objection_list")),
+                (_("修复审核"), reverse("rights:repair_queue")),
+                (_("承诺履约"), reverse("rights:commitment_operator_list")),
+                (_("名单管理"), reverse("rights:operator_list_entries")),
+            ]
+        items += [
             (str(_("内容管理")), "/cms/"),
             (str(_("系统管理")), "/django-admin/"),
         ]
     return items
+
+
+def _records_breaches(membership: Membership | None) -> bool:
+    """Reviewers of the departments that may record a commitment's breach."""
+    from xinyidai.rights.services_commitments import may_record_breach
+
+    return membership is not None and may_record_breach(membership)

@@ -827,6 +827,7 @@ class _Report:
             "abnormal_operation": _("经营异常名录"),
             "serious_dishonesty": _("严重失信主体名单"),
             "red_list": _("红名单 / 荣誉"),
+            "key_attention": _("重点关注名单"),
         }
         story: list[Flowable] = [Paragraph(escape(_("名单标记")), H2)]
         rows = []

@@ -447,6 +447,7 @@ FLAG_LABELS = {
     "abnormal_operation": gettext_lazy("经营异常名录"),
     "serious_dishonesty": gettext_lazy("严重失信主体名单"),
     "red_list": gettext_lazy("红名单 / 荣誉"),
+    "key_attention": gettext_lazy("重点关注名单"),
 }
 PERSON_LABELS = {"name": gettext_lazy("姓名")}
 SOURCE_NAMES: dict[Any, str] = {code: source.name for code, source in SOURCES_BY_CODE.items()}

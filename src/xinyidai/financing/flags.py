@@ -53,6 +53,7 @@ class ListFlag(models.TextChoices):
     DISHONEST_DEBTOR = "dishonest_debtor", _("失信被执行人")
     SERIOUS_DISHONESTY = "serious_dishonesty", _("严重失信主体名单")
     ABNORMAL_OPERATION = "abnormal_operation", _("经营异常名录")
+    KEY_ATTENTION = "key_attention", _("重点关注名单")
 
 
 GRADES = ("A", "B", "C", "D", "E")  # the lending profile's grades, best first

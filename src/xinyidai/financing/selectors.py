@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from risk_models.features import latest_grade_year
@@ -319,6 +319,7 @@ class NeedCard:
     grade_band: str
     first_loan: bool
     published_at: dt.datetime | None
+    green_channel: bool = False  # the enterprise is on the red list (守信激励): shown first
 
     @property
     def amount_text(self) -> str:
@@ -350,6 +351,7 @@ def need_card(row: dict[str, Any], today: dt.date | None = None) -> NeedCard:
         grade_band=flags.GRADE_BANDS.get(row["grade"], ""),
         first_loan=row["first_loan"],
         published_at=row["published_at"],
+        green_channel=bool(row.get("green_channel", False)),
     )
 
 
@@ -390,10 +392,18 @@ def needs_matching_bank(
     before: tuple[dt.datetime, int] | None = None,
     limit: int = 20,
     today: dt.date | None = None,
+    green_first: bool = False,
+    before_green: bool = False,
 ) -> list[NeedCard]:
     """Published needs that fit at least one of the bank's published products, newest first,
     as anonymized cards; ``before`` is the (published_at, id) of the last card of the previous
-    page (keyset pagination: no count, no offset)."""
+    page (keyset pagination: no count, no offset).
+
+    Each card says whether its enterprise is on the red list (``green_channel``, one correlated
+    subquery). With ``green_first`` those come first (then newest first); the cursor then also
+    carries whether the last card was one of them (``before_green``)."""
+    from xinyidai.rights.selectors_lists import red_listed
+
     today = today or local_today()
     products = list(
         published_products()
@@ -428,13 +438,23 @@ def needs_matching_bank(
             }
         )
         fits |= _product_q(dict(product), today) & Q(**{f"g{i}__gt": 0, f"l{i}": 0})
-    queryset = queryset.filter(fits)
+    queryset = queryset.filter(fits).annotate(
+        green_channel=red_listed(OuterRef("enterprise__uscc"), today)
+    )
+    order = ["-published_at", "-id"]
     if before is not None:
         published_at, pk = before
-        queryset = queryset.filter(
-            Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk)
-        )
-    rows = queryset.order_by("-published_at", "-id").values(*ANONYMOUS_FIELDS)[:limit]
+        older = Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=pk)
+        if green_first:
+            older = (
+                Q(green_channel=False) | Q(older, green_channel=True)
+                if before_green
+                else Q(older, green_channel=False)
+            )
+        queryset = queryset.filter(older)
+    if green_first:
+        order.insert(0, "-green_channel")
+    rows = queryset.order_by(*order).values(*ANONYMOUS_FIELDS, "green_channel")[:limit]
     return [need_card(row, today) for row in rows]
 
 
@@ -507,6 +527,14 @@ def applications_for_bank(membership: Membership) -> QuerySet[Application]:
     if membership.branch_id is not None:
         queryset = queryset.filter(branch_id=membership.branch_id)
     return queryset
+
+
+def with_green_channel(queryset: QuerySet[Application]) -> QuerySet[Application]:
+    """Applications annotated ``green_channel``: the enterprise is on the red list (守信激励),
+    by one correlated subquery."""
+    from xinyidai.rights.selectors_lists import red_listed
+
+    return queryset.annotate(green_channel=red_listed(OuterRef("enterprise__uscc")))
 
 
 def application_for_bank(membership: Membership, pk: int) -> Application | None:

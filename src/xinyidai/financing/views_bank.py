@@ -186,8 +186,13 @@ def product_status(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------- needs
 
 
+GREEN = "g."  # a cursor's mark: its card was a red-listed enterprise's (绿色通道, listed first)
+
+
 def _cursor(value: str) -> tuple[dt.datetime, int] | None:
-    """ "<iso published_at>_<id>" (as the "下一页" link writes it), else None (first page)."""
+    """ "<iso published_at>_<id>" (as the "下一页" link writes it, after ``GREEN`` if the last
+    card was a green-channel one), else None (first page)."""
+    value = value.removeprefix(GREEN)
     stamp, _sep, pk = value.replace(" ", "+").rpartition("_")
     moment = parse_datetime(stamp) if stamp else None
     if moment is None or moment.tzinfo is None or not pk.isdigit():
@@ -198,13 +203,21 @@ def _cursor(value: str) -> tuple[dt.datetime, int] | None:
 @require_persona(**BANK)
 def need_list(request: HttpRequest) -> HttpResponse:
     _membership, bank = _staff(request)
-    before = _cursor(request.GET.get("before", ""))
-    cards = selectors.needs_matching_bank(bank, before=before, limit=NEEDS_PER_PAGE + 1)
+    raw = request.GET.get("before", "")
+    before = _cursor(raw)
+    # Red-listed enterprises' needs first (绿色通道), then the others, each newest first.
+    cards = selectors.needs_matching_bank(
+        bank,
+        before=before,
+        limit=NEEDS_PER_PAGE + 1,
+        green_first=True,
+        before_green=raw.startswith(GREEN),
+    )
     more = len(cards) > NEEDS_PER_PAGE
     cards = cards[:NEEDS_PER_PAGE]
     last = cards[-1] if cards else None
     next_cursor = (
-        f"{last.published_at.isoformat()}_{last.id}"
+        f"{GREEN if last.green_channel else ''}{last.published_at.isoformat()}_{last.id}"
         if more and last is not None and last.published_at is not None
         else ""
     )
@@ -389,15 +402,20 @@ def application_list(request: HttpRequest) -> HttpResponse:
     )
     states = states_of[tab]
     queryset = visible if states is None else visible.filter(state__in=states)
-    # Most urgent first: the due date of the stage the bank owes an answer for, then the rest.
-    queryset = queryset.annotate(
-        due=Case(
-            When(state=S.SUBMITTED, then=F("accept_due_on")),
-            When(state__in=[S.ACCEPTED, S.UNDER_REVIEW], then=F("decision_due_on")),
-            default=None,
-            output_field=DateField(),
+    # Red-listed enterprises first (绿色通道), then the most urgent: the due date of the stage
+    # the bank owes an answer for, then the rest.
+    queryset = (
+        selectors.with_green_channel(queryset)
+        .annotate(
+            due=Case(
+                When(state=S.SUBMITTED, then=F("accept_due_on")),
+                When(state__in=[S.ACCEPTED, S.UNDER_REVIEW], then=F("decision_due_on")),
+                default=None,
+                output_field=DateField(),
+            )
         )
-    ).order_by(F("due").asc(nulls_last=True), "-submitted_at", "-id")
+        .order_by("-green_channel", F("due").asc(nulls_last=True), "-submitted_at", "-id")
+    )
     page = Paginator(queryset, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     today = selectors.local_today()
     return render(

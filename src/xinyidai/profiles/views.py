@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from xinyidai.accounts.models import Organization, Role
 from xinyidai.accounts.permissions import current_membership, require_persona
+from xinyidai.rights.selectors_repair import repairs_in_effect
 
 from . import joint, selectors, services
 from .content import MEASURES
@@ -66,6 +67,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "charts": _charts(profile) if profile else [],
             "versions": selectors.profile_versions(enterprise)[:50],
+            "repairs": repairs_in_effect(enterprise),
         },
     )
 

@@ -22,7 +22,10 @@ class DesignateForm(forms.Form):
         help_text=_("已在平台注册的企业可不填，自动使用其登记名称。"),
     )
     basis = forms.CharField(
-        label=_("认定依据"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, required=False
+        label=_("认定依据"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
     )
     document_number = forms.CharField(label=_("认定文书号"), max_length=100, required=False)
     authority = forms.CharField(label=_("认定部门"), max_length=200, required=False)
@@ -37,7 +40,10 @@ class DesignateForm(forms.Form):
 
 class EndForm(forms.Form):
     reason = forms.CharField(
-        label=_("移出原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False
+        label=_("移出原因"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
     )
     confirm = forms.BooleanField(
         label=_("我已核实，确认将该主体移出名单（移出后不能撤销）"),

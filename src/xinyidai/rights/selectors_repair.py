@@ -291,3 +291,13 @@ def evidence_of(application: RepairApplication, pk: int) -> RepairEvidence | Non
 
 def repair_rules() -> QuerySet[RepairRule]:
     return RepairRule.objects.select_related("updated_by").order_by("id")
+
+
+def repairs_in_effect(enterprise: Enterprise) -> list[RepairApplication]:
+    """The enterprise's approved repairs (its penalties no longer counted), newest first: the
+    decision shown on its profile page."""
+    return list(
+        RepairApplication.objects.filter(
+            enterprise=enterprise, state=RepairApplication.State.APPROVED
+        ).order_by("-repaired_on", "-pk")
+    )

@@ -94,7 +94,7 @@ def _tell_enterprise(
 
 
 def _operator_organization(user: User) -> Organization | None:
-    membership = user.memberships.filter(  # type: ignore[attr-defined]
+    membership = user.memberships.filter(
         role=Role.PLATFORM_OPERATOR, is_active=True, organization__kind=Organization.Kind.PLATFORM
     ).first()
     return membership.organization if membership is not None else None
@@ -109,7 +109,9 @@ def _require_operator(user: User, message: str) -> Organization | None:
 # --------------------------------------------------------------------------- designation
 
 
-def _required(value: str | None, field: str, message: str, limit: int, errors: dict[str, Any]) -> str:
+def _required(
+    value: str | None, field: str, message: str, limit: int, errors: dict[str, Any]
+) -> str:
     text = (value or "").strip()
     if not text:
         errors[field] = [message]
@@ -184,9 +186,7 @@ def list_designate(
 
 
 @transaction.atomic(durable=True)
-def _designate(
-    *, user: User, organization: Organization | None, **fields: Any
-) -> ListEntry:
+def _designate(*, user: User, organization: Organization | None, **fields: Any) -> ListEntry:
     duplicate = ListEntry.objects.filter(
         kind=fields["kind"],
         uscc=fields["uscc"],
@@ -227,7 +227,8 @@ def _designate(
         entry.uscc,
         kind="list.designate",
         title=_("贵企业已被列入%(list)s") % {"list": entry.get_kind_display()},
-        body=_("认定部门：%(authority)s；文书号：%(number)s；依据：%(basis)s") % {
+        body=_("认定部门：%(authority)s；文书号：%(number)s；依据：%(basis)s")
+        % {
             "authority": entry.authority,
             "number": entry.document_number,
             "basis": entry.basis,
@@ -266,7 +267,13 @@ def list_end(*, user: User, entry: ListEntry, reason: str) -> ListEntry:
         organization=organization,
         note=reason,
     )
-    audit(action="list.end", actor=user, organization=organization, obj=locked, data={"reason": reason})
+    audit(
+        action="list.end",
+        actor=user,
+        organization=organization,
+        obj=locked,
+        data={"reason": reason},
+    )
     _tell_enterprise(
         locked.uscc,
         kind="list.end",
@@ -327,7 +334,7 @@ def _text(value: Any) -> str:
 def _subject_names() -> Coalesce:
     """The subject's name: the registered enterprise's, else its latest registration record's,
     else the code itself."""
-    registration = RECORD_MODELS["registration"]._default_manager
+    registration: Any = RECORD_MODELS["registration"]._default_manager  # columns by catalogue
     return Coalesce(
         Subquery(Enterprise.objects.filter(uscc=OuterRef("uscc")).values("name")[:1]),
         Subquery(
@@ -361,7 +368,8 @@ def _sync(
 ) -> dict[str, int]:
     spec = SOURCE_SPECS[source_code]
     today = _today()
-    records = RECORD_MODELS[source_code]._default_manager.filter(is_current=True)
+    manager: Any = RECORD_MODELS[source_code]._default_manager  # columns by catalogue
+    records = manager.filter(is_current=True)
     entries = ListEntry.objects.filter(origin=ListEntry.Origin.PROVIDER, source_id=source_code)
     if usccs is not None:
         wanted = usccs if isinstance(usccs, QuerySet) else list(usccs)
@@ -423,13 +431,19 @@ def _sync(
             entry.state, entry.ended_on, entry.end_reason = State.EXITED, ended_on, reason
             action = "provider_remove"
         elif entry.state == State.ACTIVE and expires_on is not None and expires_on < today:
-            entry.state, entry.ended_on, entry.end_reason = State.EXPIRED, expires_on, expired_reason
+            entry.state, entry.ended_on, entry.end_reason = (
+                State.EXPIRED,
+                expires_on,
+                expired_reason,
+            )
             action = "expire"
         elif entry.state == State.EXPIRED and (expires_on is None or expires_on >= today):
             entry.state, entry.ended_on, entry.end_reason = State.ACTIVE, None, ""
             action = "provider_renew"
         if action:
-            events.append(ListEvent(entry=entry, action=action, from_state=before, to_state=entry.state))
+            events.append(
+                ListEvent(entry=entry, action=action, from_state=before, to_state=entry.state)
+            )
         elif dirty:
             events.append(
                 ListEvent(entry=entry, action="provider_update", from_state=before, to_state=before)
@@ -480,7 +494,9 @@ def lists_daily(*, today: dt.date | None = None) -> dict[str, int]:
         )
         ListEvent.objects.bulk_create(
             [
-                ListEvent(entry_id=pk, action="expire", from_state=State.ACTIVE, to_state=State.EXPIRED)
+                ListEvent(
+                    entry_id=pk, action="expire", from_state=State.ACTIVE, to_state=State.EXPIRED
+                )
                 for pk in ids
             ],
             batch_size=1000,
@@ -526,7 +542,12 @@ def list_exit_file(
     stored: list[str] = []
     try:
         return _exit_create(
-            enterprise=enterprise, user=user, entry=entry, reason=reason, evidence=checked, stored=stored
+            enterprise=enterprise,
+            user=user,
+            entry=entry,
+            reason=reason,
+            evidence=checked,
+            stored=stored,
         )
     except BaseException:
         for name in stored:
@@ -719,7 +740,11 @@ def _notify_transition(application: ListExit, transition: Transition) -> None:
         organization=application.enterprise.organization,
         kind=f"list_exit.{transition.action}",
         title=str(titles[transition.action]),
-        body=(_("名单：%(list)s。决定理由：%(note)s") if application.decision_note else _("名单：%(list)s。"))
+        body=(
+            _("名单：%(list)s。决定理由：%(note)s")
+            if application.decision_note
+            else _("名单：%(list)s。")
+        )
         % values,
         url=reverse("rights:list_exit_detail", args=[application.pk]),
     )

@@ -22,7 +22,6 @@ def sync_after_batch(sender: Any, batch: Any, **kwargs: Any) -> None:
 
     if batch.source_id not in MIRRORS:
         return
-    model = RECORD_MODELS[batch.source_id]
-    touched = model._default_manager.filter(batch_id=batch.pk).values("uscc")
+    manager: Any = RECORD_MODELS[batch.source_id]._default_manager  # columns by catalogue
+    touched = manager.filter(batch_id=batch.pk).values("uscc")
     lists_sync_from_records(batch.source_id, usccs=touched)
-

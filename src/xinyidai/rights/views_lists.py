@@ -84,7 +84,9 @@ def _choice(request: HttpRequest, name: str, choices: list[tuple[str, Any]]) -> 
     return value if value in dict(choices) else ""
 
 
-def _conflict(request: HttpRequest, error: services.TransitionNotAllowed, back: str) -> HttpResponse:
+def _conflict(
+    request: HttpRequest, error: services.TransitionNotAllowed, back: str
+) -> HttpResponse:
     return render(
         request,
         "rights/lists/conflict.html",
