@@ -4,6 +4,7 @@ the enterprise's own product matching is unchanged."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.financing.conftest import give_profile, make_product, need_values
+from tests.integrations.conftest import make_key, signed
 from xinyidai.financing import services
 from xinyidai.financing.flags import ListFlag
 from xinyidai.financing.models import Application, FinancingNeed, LoanProduct
@@ -139,3 +141,25 @@ def test_the_enterprises_product_matching_is_unchanged(lists: Lists, client: Cli
         .content.decode()
     )
     assert "绿色通道" not in text
+
+
+def test_the_bank_api_carries_the_green_channel_mark(lists: Lists, client: Client):
+    p = lists.world.p
+    product = make_product(p.bank, p.officer)
+    red = _need(lists, p.enterprise_b, p.bob)
+    plain = _need(lists, p.enterprise_a, p.alice)
+    red_application = _apply(p.enterprise_b, p.bob, product)
+    plain_application = _apply(p.enterprise_a, p.alice, product)
+    key = make_key(p, ["needs:read", "applications:read"])
+
+    needs = json.loads(signed(client, key, "/api/v1/bank/needs").content)["results"]
+    assert {c["id"]: c["green_channel"] for c in needs} == {red.pk: True, plain.pk: False}
+    listed = json.loads(signed(client, key, "/api/v1/bank/applications").content)["results"]
+    assert {a["id"]: a["green_channel"] for a in listed} == {
+        red_application.pk: True,
+        plain_application.pk: False,
+    }
+    detail = json.loads(
+        signed(client, key, f"/api/v1/bank/applications/{red_application.pk}").content
+    )
+    assert detail["green_channel"] is True

@@ -65,7 +65,11 @@ def _bank_staff(request: Request) -> tuple[Membership, Bank]:
 
 
 def _application(membership: Membership, pk: int) -> Application:
-    application = selectors.application_for_bank(membership, pk)
+    application = (
+        selectors.with_green_channel(selectors.applications_for_bank(membership))
+        .filter(pk=pk)
+        .first()
+    )
     if application is None:
         raise Http404
     return application
@@ -241,7 +245,9 @@ class BankApplicationListView(generics.ListAPIView[Application]):
         if getattr(self, "swagger_fake_view", False):
             return Application.objects.none()
         membership, _bank = _bank_staff(self.request)
-        return selectors.applications_for_bank(membership).select_related("enterprise")
+        return selectors.with_green_channel(
+            selectors.applications_for_bank(membership).select_related("enterprise")
+        )
 
     @extend_schema(
         tags=TAGS,

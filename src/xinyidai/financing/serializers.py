@@ -204,6 +204,9 @@ class ApplicationSerializer(serializers.Serializer[Any]):
     overdue_amount = _money(allow_null=True)
     settled_on = serializers.DateField(allow_null=True)
     defaulted_on = serializers.DateField(allow_null=True)
+    green_channel = serializers.BooleanField(
+        default=False, help_text="绿色通道：企业在红名单（守信激励）中，优先办理"
+    )
 
 
 class EventSerializer(serializers.Serializer[Any]):
@@ -242,6 +245,9 @@ class NeedCardSerializer(serializers.Serializer[Any]):
     grade_band = serializers.CharField(help_text="信用等级区间")
     first_loan = serializers.BooleanField()
     published_at = serializers.DateTimeField(allow_null=True)
+    green_channel = serializers.BooleanField(
+        help_text="绿色通道：企业在红名单（守信激励）中，优先对接"
+    )
 
 
 class NeedPageSerializer(serializers.Serializer[Any]):
