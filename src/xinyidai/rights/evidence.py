@@ -8,7 +8,8 @@ A type in ``OBJECTION_EVIDENCE_TYPES`` without a signature below is never accept
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 SIGNATURES: dict[str, tuple[bytes, str]] = {
@@ -111,3 +113,28 @@ def _wrong_type(name: str) -> str:
         "name": name,
         "types": _types_label(),
     }
+
+
+@contextmanager
+def stored_files_removed_on_failure() -> Iterator[list[str]]:
+    """The names of the files a failed write stored: deleted when the block raises (the
+    transaction rolled back, so no row names them)."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+
+
+def evidence_store(row: Any, item: CheckedFile, stored: list[str]) -> None:
+    """Save one checked file as the evidence ``row`` (a model of ``EvidenceFile``, unsaved, its
+    owner set) and note its stored name in ``stored``."""
+    row.original_name = item.name[:255]
+    row.size = item.size
+    row.content_type = item.content_type
+    row.sha256 = item.sha256
+    row.file.save(item.name, item.file, save=False)
+    stored.append(row.file.name)
+    row.save()

@@ -16,14 +16,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinyidai.accounts.models import Membership, Organization, Role, User
+from xinyidai.accounts.models import Organization, Role, User
 from xinyidai.core.models import audit
 from xinyidai.core.workdays import add_working_days, working_days_between
 from xinyidai.notifications.services import members_of, notify
@@ -33,8 +32,14 @@ from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import Batch, Source
 
 from . import selectors
-from .evidence import CheckedFile, evidence_check
+from .evidence import (
+    CheckedFile,
+    evidence_check,
+    evidence_store,
+    stored_files_removed_on_failure,
+)
 from .models import REASON_MAX_LENGTH, Objection, ObjectionEvent, ObjectionEvidence
+from .people import is_member, operators
 from .transitions import ACTIONS, DECISIONS, TRANSITIONS, Side, Transition
 
 SIDE_ROLES: dict[Side, tuple[str, ...]] = {
@@ -80,26 +85,6 @@ def _now() -> dt.datetime:
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _is_member(user: User, organization: Organization | None, roles: Iterable[str]) -> bool:
-    return (
-        organization is not None
-        and user.is_active
-        and Membership.objects.filter(
-            user=user, organization=organization, role__in=list(roles), is_active=True
-        ).exists()
-    )
-
-
-def _operators() -> QuerySet[User]:
-    """Active platform operators of every platform organization."""
-    memberships = Membership.objects.filter(
-        role=Role.PLATFORM_OPERATOR,
-        is_active=True,
-        organization__kind=Organization.Kind.PLATFORM,
-    )
-    return User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("pk")
 
 
 def _reviewers(provider: Organization) -> QuerySet[User]:
@@ -177,7 +162,7 @@ def objection_file(
     """File an objection to one current record of the enterprise's own, all or nothing.
 
     Nothing is written and no file stays stored when any check fails."""
-    if not _is_member(user, enterprise.organization, SIDE_ROLES[Side.ENTERPRISE]):
+    if not is_member(user, enterprise.organization, SIDE_ROLES[Side.ENTERPRISE]):
         raise PermissionDenied(_("无权以该企业名义提出异议。"))
     key = selectors.record_key_normalized(source, record_key)
     if key is None:
@@ -198,8 +183,7 @@ def objection_file(
         checked = []
     if errors:
         raise ValidationError(errors)
-    stored: list[str] = []
-    try:
+    with stored_files_removed_on_failure() as stored:
         return _objection_create(
             enterprise=enterprise,
             user=user,
@@ -209,11 +193,6 @@ def objection_file(
             evidence=checked,
             stored=stored,
         )
-    except BaseException:
-        # The transaction rolled back: the files written for it go too.
-        for name in stored:
-            default_storage.delete(name)
-        raise
 
 
 @transaction.atomic(durable=True)
@@ -264,16 +243,7 @@ def _objection_create(
         # Another objection to the record was filed at the same moment.
         raise ValidationError(already_open_message()) from None
     for item in evidence:
-        row = ObjectionEvidence(
-            objection=objection,
-            original_name=item.name[:255],
-            size=item.size,
-            content_type=item.content_type,
-            sha256=item.sha256,
-        )
-        row.file.save(item.name, item.file, save=False)
-        stored.append(row.file.name)
-        row.save()
+        evidence_store(ObjectionEvidence(objection=objection), item, stored)
     ObjectionEvent.objects.create(
         objection=objection,
         action="file",
@@ -374,7 +344,7 @@ def objection_transition(
     if (
         side is None
         or not _owns(side, locked, organization)
-        or not _is_member(actor, organization, SIDE_ROLES[side])
+        or not is_member(actor, organization, SIDE_ROLES[side])
     ):
         raise PermissionDenied(_("无权对该异议执行此操作。"))
     transition = TRANSITIONS.get((action, side))
@@ -444,7 +414,7 @@ def _notify_transition(objection: Objection, transition: Transition) -> None:
     elif transition.action == "escalate":
         _notify_operators_and_reviewers(
             objection,
-            operators=_operators(),
+            operators=operators(),
             kind="objection.escalate",
             title=_("异议已由平台督办：%(enterprise)s") % values,
             body=_("数据源：%(source)s；记录：%(key)s；处理期限：%(due)s。") % values,
@@ -518,12 +488,12 @@ def objections_mark_overdue(*, today: dt.date) -> int:
         if not late:
             return 0
         Objection.objects.filter(pk__in=[o.pk for o in late]).update(is_overdue=True)
-        operators = list(_operators())
+        operator_users = list(operators())
         for objection in late:
             values = _describe(objection)
             _notify_operators_and_reviewers(
                 objection,
-                operators=operators,
+                operators=operator_users,
                 kind="objection.overdue",
                 title=_("异议已超过处理期限：%(enterprise)s") % values,
                 body=_(

@@ -19,7 +19,6 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -35,7 +34,12 @@ from xinyidai.registry.models import Enterprise
 from xinyidai.registry.validators import validate_uscc
 from xinyidai.sources.models import RECORD_MODELS, SOURCE_SPECS
 
-from .evidence import CheckedFile, evidence_check
+from .evidence import (
+    CheckedFile,
+    evidence_check,
+    evidence_store,
+    stored_files_removed_on_failure,
+)
 from .models import ListEntry, ListEvent, ListExit, ListExitEvent, ListExitEvidence
 from .models.lists import ListKind
 from .people import is_member, is_operator, operators
@@ -539,8 +543,7 @@ def list_exit_file(
         checked = []
     if errors:
         raise ValidationError(errors)
-    stored: list[str] = []
-    try:
+    with stored_files_removed_on_failure() as stored:
         return _exit_create(
             enterprise=enterprise,
             user=user,
@@ -549,10 +552,6 @@ def list_exit_file(
             evidence=checked,
             stored=stored,
         )
-    except BaseException:
-        for name in stored:
-            default_storage.delete(name)
-        raise
 
 
 def already_open_message() -> str:
@@ -590,16 +589,7 @@ def _exit_create(
     except IntegrityError:
         raise ValidationError({"entry": [already_open_message()]}) from None
     for item in evidence:
-        row = ListExitEvidence(
-            exit=application,
-            original_name=item.name[:255],
-            size=item.size,
-            content_type=item.content_type,
-            sha256=item.sha256,
-        )
-        row.file.save(item.name, item.file, save=False)
-        stored.append(row.file.name)
-        row.save()
+        evidence_store(ListExitEvidence(exit=application), item, stored)
     ListExitEvent.objects.create(
         exit=application,
         action="file",

@@ -18,7 +18,6 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -33,7 +32,12 @@ from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import RECORD_MODELS
 
 from . import selectors_repair as selectors
-from .evidence import CheckedFile, evidence_check
+from .evidence import (
+    CheckedFile,
+    evidence_check,
+    evidence_store,
+    stored_files_removed_on_failure,
+)
 from .models import (
     Commitment,
     CommitmentTemplate,
@@ -228,8 +232,7 @@ def repair_file(
             errors["signer_name"] = [_("签署人姓名不能超过 100 个字。")]
     if errors:
         raise ValidationError(errors)
-    stored: list[str] = []
-    try:
+    with stored_files_removed_on_failure() as stored:
         return _repair_create(
             user=user,
             enterprise=enterprise,
@@ -241,11 +244,6 @@ def repair_file(
             signer_name=signer_name,
             stored=stored,
         )
-    except BaseException:
-        # The transaction rolled back: the files written for it go too.
-        for name in stored:
-            default_storage.delete(name)
-        raise
 
 
 @transaction.atomic(durable=True)
@@ -322,17 +320,7 @@ def _repair_create(
         raise ValidationError({"decision_number": [already_open_message()]}) from None
     for kind, files in evidence.items():
         for item in files:
-            row = RepairEvidence(
-                application=application,
-                kind=kind,
-                original_name=item.name[:255],
-                size=item.size,
-                content_type=item.content_type,
-                sha256=item.sha256,
-            )
-            row.file.save(item.name, item.file, save=False)
-            stored.append(row.file.name)
-            row.save()
+            evidence_store(RepairEvidence(application=application, kind=kind), item, stored)
     RepairEvent.objects.create(
         application=application,
         action="file",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -31,10 +31,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xinyidai.accounts.models import Membership, Organization, Role, User
+from xinyidai.accounts.models import Membership, Organization, Role
 from xinyidai.accounts.permissions import current_membership, require_persona
 from xinyidai.core.forms import attach_errors
-from xinyidai.financing import selectors as financing
 from xinyidai.registry.models import Enterprise
 
 from . import selectors_commitments as selectors
@@ -50,25 +49,18 @@ from .forms_commitments import (
 from .models import Commitment, CommitmentTemplate
 from .models.commitments import CommitmentKind
 from .signing import commitment_due_on, commitment_text
+from .views_common import (
+    ENTERPRISE,
+    request_enterprise,
+    request_user,
+)
 
-ENTERPRISE = {"kinds": (Organization.Kind.ENTERPRISE,)}
 PER_PAGE = 20
 SUBJECT_PLACEHOLDER = "××××"
 OWNER_ONLY = gettext_lazy("只有企业负责人可以在线签署信用承诺。")
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _enterprise(request: HttpRequest) -> Enterprise:
-    enterprise = financing.enterprise_of(current_membership(request))
-    if enterprise is None:
-        raise Http404
-    return enterprise
 
 
 def _is_owner(request: HttpRequest) -> bool:
@@ -127,7 +119,7 @@ def _preview(template: CommitmentTemplate, enterprise: Enterprise, subject: str 
 @require_persona(**ENTERPRISE)
 @require_GET
 def commitment_list(request: HttpRequest) -> HttpResponse:
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     page = Paginator(selectors.commitments_of_enterprise(enterprise), PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -137,7 +129,7 @@ def commitment_list(request: HttpRequest) -> HttpResponse:
 @require_persona(**ENTERPRISE)
 @require_GET
 def commitment_templates(request: HttpRequest) -> HttpResponse:
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     kinds = dict(CommitmentKind.choices)
     groups: dict[str, list[TemplateChoice]] = {}
     for template in selectors.templates_active():
@@ -183,7 +175,7 @@ def _sign_page(
 @require_persona(**ENTERPRISE)
 @require_http_methods(["GET", "POST"])
 def commitment_sign(request: HttpRequest, template_pk: int) -> HttpResponse:
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     template = selectors.template_active(template_pk)
     if template is None:
         raise Http404
@@ -203,7 +195,7 @@ def commitment_sign(request: HttpRequest, template_pk: int) -> HttpResponse:
         return _sign_page(request, template, enterprise, confirm)
     try:
         commitment = services.commitment_sign_online(
-            user=_user(request),
+            user=request_user(request),
             enterprise=enterprise,
             template=template,
             subject=confirm.cleaned_data["subject"],
@@ -230,7 +222,7 @@ def _commitment_of(enterprise: Enterprise, pk: int) -> Commitment:
 @require_persona(**ENTERPRISE)
 @require_GET
 def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = _commitment_of(_enterprise(request), pk)
+    commitment = _commitment_of(request_enterprise(request), pk)
     return render(
         request,
         "rights/commitments/enterprise_detail.html",
@@ -246,12 +238,12 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_persona(**ENTERPRISE)
 @require_http_methods(["GET", "POST"])
 def commitment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    commitment = _commitment_of(_enterprise(request), pk)
+    commitment = _commitment_of(request_enterprise(request), pk)
     if request.method == "POST":
         if not _is_owner(request):
             return _forbidden(request, _("只有企业负责人可以撤销信用承诺。"))
         try:
-            services.commitment_withdraw(user=_user(request), commitment=commitment)
+            services.commitment_withdraw(user=request_user(request), commitment=commitment)
         except services.TransitionNotAllowed as error:
             messages.error(request, str(error))
             return redirect("rights:commitment_detail", pk=commitment.pk)
@@ -347,7 +339,7 @@ def commitment_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.commitment_fulfil(
-                user=_user(request), commitment=commitment, note=form.cleaned_data["note"]
+                user=request_user(request), commitment=commitment, note=form.cleaned_data["note"]
             )
         except services.TransitionNotAllowed as error:
             messages.error(request, str(error))
@@ -369,7 +361,7 @@ def commitment_breach(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.commitment_breach(
-                user=_user(request),
+                user=request_user(request),
                 commitment=commitment,
                 breached_on=data["breached_on"],
                 authority=data["authority"],

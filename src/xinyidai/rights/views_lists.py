@@ -14,7 +14,7 @@ outsider to the operator's pages.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -25,11 +25,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xinyidai.accounts.models import Membership, Organization, Role, User
-from xinyidai.accounts.permissions import current_membership, require_persona
+from xinyidai.accounts.models import Organization
+from xinyidai.accounts.permissions import require_persona
 from xinyidai.core.forms import attach_errors
-from xinyidai.financing import selectors as financing
-from xinyidai.registry.models import Enterprise
 
 from . import selectors_lists as selectors
 from . import services_lists as services
@@ -37,36 +35,17 @@ from .forms_lists import DecisionForm, DesignateForm, EndForm, ExitForm, SearchF
 from .models import ListEntry, ListExit
 from .models.lists import ListKind
 from .transitions_lists import ACTIONS, TRANSITIONS, Side, allowed_actions
+from .views_common import (
+    ENTERPRISE,
+    ENTERPRISE_OR_PLATFORM,
+    PLATFORM,
+    request_enterprise,
+    request_membership,
+    request_operator,
+    request_user,
+)
 
-ENTERPRISE = {"kinds": (Organization.Kind.ENTERPRISE,)}
-PLATFORM = {"kinds": (Organization.Kind.PLATFORM,)}
-EITHER = {"kinds": (Organization.Kind.ENTERPRISE, Organization.Kind.PLATFORM)}
 PER_PAGE = 30
-
-
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _membership(request: HttpRequest) -> Membership:
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404
-    return membership
-
-
-def _enterprise(request: HttpRequest) -> Enterprise:
-    enterprise = financing.enterprise_of(current_membership(request))
-    if enterprise is None:
-        raise Http404
-    return enterprise
-
-
-def _operator(request: HttpRequest) -> Membership:
-    membership = _membership(request)
-    if membership.role != Role.PLATFORM_OPERATOR:
-        raise Http404
-    return membership
 
 
 def _found(obj: Any) -> Any:
@@ -132,7 +111,7 @@ def list_public(request: HttpRequest) -> HttpResponse:
 @require_persona(**ENTERPRISE)
 @require_GET
 def list_home(request: HttpRequest) -> HttpResponse:
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     entries = list(selectors.entries_of_enterprise(enterprise))
     open_exits = set(
         selectors.exits_of_enterprise(enterprise)
@@ -155,7 +134,7 @@ def list_home(request: HttpRequest) -> HttpResponse:
 @require_persona(**ENTERPRISE)
 @require_GET
 def list_entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     entry = _found(selectors.entry_for_enterprise(enterprise, pk))
     return render(
         request,
@@ -174,14 +153,14 @@ def list_entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_persona(**ENTERPRISE)
 @require_http_methods(["GET", "POST"])
 def list_exit_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     entry = _found(selectors.entry_for_enterprise(enterprise, pk))
     form = ExitForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             application = services.list_exit_file(
                 enterprise=enterprise,
-                user=_user(request),
+                user=request_user(request),
                 entry=entry,
                 reason=form.cleaned_data["reason"],
                 evidence_files=form.cleaned_data["evidence_files"],
@@ -231,7 +210,7 @@ def _exit_detail(
 @require_persona(**ENTERPRISE)
 @require_GET
 def list_exit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = _found(selectors.exit_for_enterprise(_enterprise(request), pk))
+    application = _found(selectors.exit_for_enterprise(request_enterprise(request), pk))
     return _exit_detail(request, application, side=Side.ENTERPRISE)
 
 
@@ -239,15 +218,15 @@ def list_exit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def list_exit_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST withdraws."""
-    application = _found(selectors.exit_for_enterprise(_enterprise(request), pk))
+    application = _found(selectors.exit_for_enterprise(request_enterprise(request), pk))
     back = reverse("rights:list_exit_detail", args=[application.pk])
     if request.method == "POST":
         try:
             services.list_exit_transition(
                 application=application,
                 action="withdraw",
-                actor=_user(request),
-                organization=_membership(request).organization,
+                actor=request_user(request),
+                organization=request_membership(request).organization,
             )
         except services.TransitionNotAllowed as error:
             return _conflict(request, error, back)
@@ -258,15 +237,15 @@ def list_exit_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "rights/lists/withdraw_confirm.html", {"application": application})
 
 
-@require_persona(**EITHER)
+@require_persona(**ENTERPRISE_OR_PLATFORM)
 @require_GET
 def list_exit_evidence(request: HttpRequest, pk: int, evidence: int) -> FileResponse:
     """An evidence file, to the applying enterprise or an operator only (404 to anyone else)."""
-    membership = _membership(request)
+    membership = request_membership(request)
     if membership.organization.kind == Organization.Kind.ENTERPRISE:
-        application = selectors.exit_for_enterprise(_enterprise(request), pk)
+        application = selectors.exit_for_enterprise(request_enterprise(request), pk)
     else:
-        _operator(request)
+        request_operator(request)
         application = selectors.exit_for_operator(pk)
     application = _found(application)
     item = next((e for e in application.evidence.all() if e.pk == evidence), None)
@@ -286,7 +265,7 @@ def list_exit_evidence(request: HttpRequest, pk: int, evidence: int) -> FileResp
 @require_persona(**PLATFORM)
 @require_GET
 def operator_list_entries(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    request_operator(request)
     kind = _choice(request, "kind", ListKind.choices)
     state = _choice(request, "state", ListEntry.State.choices)
     origin = _choice(request, "origin", ListEntry.Origin.choices)
@@ -315,11 +294,11 @@ def operator_list_entries(request: HttpRequest) -> HttpResponse:
 @require_persona(**PLATFORM)
 @require_http_methods(["GET", "POST"])
 def operator_list_designate(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    request_operator(request)
     form = DesignateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            entry = services.list_designate(user=_user(request), **form.cleaned_data)
+            entry = services.list_designate(user=request_user(request), **form.cleaned_data)
         except ValidationError as error:
             attach_errors(error, form)
         else:
@@ -331,7 +310,7 @@ def operator_list_designate(request: HttpRequest) -> HttpResponse:
 @require_persona(**PLATFORM)
 @require_GET
 def operator_list_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    _operator(request)
+    request_operator(request)
     entry = _found(selectors.entry_for_operator(pk))
     return render(
         request,
@@ -344,12 +323,14 @@ def operator_list_entry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def operator_list_end(request: HttpRequest, pk: int) -> HttpResponse:
     """The early end: a reason and an explicit confirmation."""
-    _operator(request)
+    request_operator(request)
     entry = _found(selectors.entry_for_operator(pk))
     form = EndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.list_end(user=_user(request), entry=entry, reason=form.cleaned_data["reason"])
+            services.list_end(
+                user=request_user(request), entry=entry, reason=form.cleaned_data["reason"]
+            )
         except ValidationError as error:
             attach_errors(error, form)
         else:
@@ -361,7 +342,7 @@ def operator_list_end(request: HttpRequest, pk: int) -> HttpResponse:
 @require_persona(**PLATFORM)
 @require_GET
 def operator_list_exits(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    request_operator(request)
     state = _choice(request, "state", ListExit.State.choices)
     page = _page(request, selectors.exits_for_operator(state))
     return render(
@@ -374,14 +355,14 @@ def operator_list_exits(request: HttpRequest) -> HttpResponse:
 @require_persona(**PLATFORM)
 @require_GET
 def operator_list_exit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _operator(request)
+    request_operator(request)
     return _exit_detail(request, _found(selectors.exit_for_operator(pk)), side=Side.OPERATOR)
 
 
 @require_persona(**PLATFORM)
 @require_POST
 def operator_list_exit_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    membership = _operator(request)
+    membership = request_operator(request)
     application = _found(selectors.exit_for_operator(pk))
     if (action, Side.OPERATOR) not in TRANSITIONS:
         raise Http404
@@ -392,7 +373,7 @@ def operator_list_exit_act(request: HttpRequest, pk: int, action: str) -> HttpRe
             services.list_exit_transition(
                 application=application,
                 action=action,
-                actor=_user(request),
+                actor=request_user(request),
                 organization=membership.organization,
                 note=form.cleaned_data["note"],
             )

@@ -15,7 +15,7 @@ are the services': ``RecordNotFound`` is a 404 page with its message, ``Transiti
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,21 +27,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from risk_models.catalogue import SOURCES_BY_CODE
-from xinyidai.accounts.models import Membership, Organization, Role, User
-from xinyidai.accounts.permissions import current_membership, require_persona
+from xinyidai.accounts.models import Organization
+from xinyidai.accounts.permissions import require_persona
 from xinyidai.core.forms import attach_errors
-from xinyidai.financing import selectors as financing
-from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import SOURCE_SPECS, Source
 
 from . import selectors, services
 from .forms_objections import NoteForm, ObjectionForm, SourceChoiceForm, key_fields
 from .models import Objection
 from .transitions import ACTIONS, TRANSITIONS, Side, allowed_actions
+from .views_common import (
+    ENTERPRISE,
+    PLATFORM,
+    request_enterprise,
+    request_membership,
+    request_operator,
+    request_user,
+)
 
-ENTERPRISE = {"kinds": (Organization.Kind.ENTERPRISE,)}
 PROVIDER = {"kinds": (Organization.Kind.DATA_PROVIDER,)}
-PLATFORM = {"kinds": (Organization.Kind.PLATFORM,)}
 ANY_SIDE = {
     "kinds": (
         Organization.Kind.ENTERPRISE,
@@ -56,32 +60,6 @@ STATES = dict(Objection.State.choices)
 # --------------------------------------------------------------------------- helpers
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)  # require_persona let only signed-in members in
-
-
-def _membership(request: HttpRequest) -> Membership:
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404
-    return membership
-
-
-def _enterprise(request: HttpRequest) -> Enterprise:
-    enterprise = financing.enterprise_of(current_membership(request))
-    if enterprise is None:
-        raise Http404
-    return enterprise
-
-
-def _operator(request: HttpRequest) -> Membership:
-    """The operator's membership; a platform editor is an outsider here (404)."""
-    membership = _membership(request)
-    if membership.role != Role.PLATFORM_OPERATOR:
-        raise Http404
-    return membership
-
-
 def _found(objection: Objection | None) -> Objection:
     if objection is None:
         raise Http404
@@ -89,15 +67,15 @@ def _found(objection: Objection | None) -> Objection:
 
 
 def _of_enterprise(request: HttpRequest, pk: int) -> Objection:
-    return _found(selectors.objection_for_enterprise(_enterprise(request), pk))
+    return _found(selectors.objection_for_enterprise(request_enterprise(request), pk))
 
 
 def _of_provider(request: HttpRequest, pk: int) -> Objection:
-    return _found(selectors.objection_for_provider(_membership(request).organization, pk))
+    return _found(selectors.objection_for_provider(request_membership(request).organization, pk))
 
 
 def _of_operator(request: HttpRequest, pk: int) -> Objection:
-    _operator(request)
+    request_operator(request)
     return _found(selectors.objection_for_operator(pk))
 
 
@@ -186,7 +164,7 @@ def _act(
             services.objection_transition(
                 objection=objection,
                 action=action,
-                actor=_user(request),
+                actor=request_user(request),
                 organization=organization,
                 note=form.cleaned_data["note"],
             )
@@ -206,7 +184,7 @@ def _act(
 @require_persona(**ENTERPRISE)
 @require_GET
 def objection_list(request: HttpRequest) -> HttpResponse:
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     page = _page(request, selectors.objections_of_enterprise(enterprise))
     return render(
         request,
@@ -230,7 +208,7 @@ def _source(code: str | None) -> Source | None:
 def objection_file(request: HttpRequest) -> HttpResponse:
     """Without a source: choose one. With it (from a record's link): the record's key, the
     reason and the evidence files."""
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     data = request.POST if request.method == "POST" else request.GET
     source = _source(data.get("source"))
     if source is None:
@@ -248,7 +226,7 @@ def objection_file(request: HttpRequest) -> HttpResponse:
             try:
                 objection = services.objection_file(
                     enterprise=enterprise,
-                    user=_user(request),
+                    user=request_user(request),
                     source=source,
                     record_key=form.record_key(enterprise.uscc),
                     reason=form.cleaned_data["reason"],
@@ -283,8 +261,8 @@ def objection_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             services.objection_transition(
                 objection=objection,
                 action="withdraw",
-                actor=_user(request),
-                organization=_membership(request).organization,
+                actor=request_user(request),
+                organization=request_membership(request).organization,
             )
         except services.TransitionNotAllowed as error:
             return _conflict(request, error, "rights:objection_detail")
@@ -309,7 +287,7 @@ def objection_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_persona(**PROVIDER)
 @require_GET
 def provider_objection_list(request: HttpRequest) -> HttpResponse:
-    organization = _membership(request).organization
+    organization = request_membership(request).organization
     state = _state_filter(request)
     objections = selectors.objections_for_provider(organization)
     if state:
@@ -343,7 +321,7 @@ def provider_objection_act(request: HttpRequest, pk: int, action: str) -> HttpRe
         _of_provider(request, pk),
         side=Side.PROVIDER,
         action=action,
-        organization=_membership(request).organization,
+        organization=request_membership(request).organization,
         detail_url="rights:provider_objection_detail",
     )
 
@@ -354,7 +332,7 @@ def provider_objection_act(request: HttpRequest, pk: int, action: str) -> HttpRe
 @require_persona(**PLATFORM)
 @require_GET
 def operator_objection_list(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    request_operator(request)
     state = _state_filter(request)
     overdue = request.GET.get("overdue") == "1"
     objections = selectors.objections_for_operator()
@@ -393,7 +371,7 @@ def operator_objection_act(request: HttpRequest, pk: int, action: str) -> HttpRe
         objection,
         side=Side.OPERATOR,
         action=action,
-        organization=_membership(request).organization,
+        organization=request_membership(request).organization,
         detail_url="rights:operator_objection_detail",
     )
 
@@ -406,7 +384,7 @@ def operator_objection_act(request: HttpRequest, pk: int, action: str) -> HttpRe
 def objection_evidence(request: HttpRequest, pk: int, evidence: int) -> FileResponse:
     """An evidence file, to the objecting enterprise, the provider of the record or an
     operator only (404 to anyone else)."""
-    membership = _membership(request)
+    membership = request_membership(request)
     kind = membership.organization.kind
     if kind == Organization.Kind.ENTERPRISE:
         objection = _of_enterprise(request, pk)

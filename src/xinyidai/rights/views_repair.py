@@ -15,7 +15,7 @@ current state answers 409.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,10 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from xinyidai.accounts.models import Membership, Organization, Role, User
-from xinyidai.accounts.permissions import current_membership, require_persona
+from xinyidai.accounts.models import Organization, Role
+from xinyidai.accounts.permissions import require_persona
 from xinyidai.core.forms import attach_errors
-from xinyidai.financing import selectors as financing
 from xinyidai.registry.models import Enterprise
 
 from . import selectors_repair as selectors
@@ -44,51 +43,28 @@ from .forms_repair import (
 from .models import RepairApplication
 from .signing import commitment_due_on, commitment_text
 from .transitions_repair import Side, allowed_actions
+from .views_common import (
+    ENTERPRISE,
+    ENTERPRISE_OR_PLATFORM,
+    PLATFORM,
+    request_enterprise,
+    request_membership,
+    request_operator,
+    request_user,
+)
 
-ENTERPRISE = {"kinds": (Organization.Kind.ENTERPRISE,)}
-PLATFORM = {"kinds": (Organization.Kind.PLATFORM,)}
-ENTERPRISE_OR_PLATFORM = {"kinds": (Organization.Kind.ENTERPRISE, Organization.Kind.PLATFORM)}
 QUEUE_SHOWN = 200
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _membership(request: HttpRequest) -> Membership:
-    membership = current_membership(request)
-    if membership is None:
-        raise Http404
-    return membership
-
-
-def _enterprise(request: HttpRequest) -> Enterprise:
-    enterprise = financing.enterprise_of(current_membership(request))
-    if enterprise is None:
-        raise Http404
-    return enterprise
-
-
-def _operator(request: HttpRequest) -> Membership:
-    """The platform operator's membership; the content editor is an outsider here (404)."""
-    membership = _membership(request)
-    if (
-        membership.organization.kind != Organization.Kind.PLATFORM
-        or membership.role != Role.PLATFORM_OPERATOR
-    ):
-        raise Http404
-    return membership
-
-
 def _own_application(request: HttpRequest, pk: int) -> RepairApplication:
-    application = selectors.repair_for_enterprise(_enterprise(request), pk)
+    application = selectors.repair_for_enterprise(request_enterprise(request), pk)
     if application is None:
         raise Http404
     return application
 
 
 def _queued_application(request: HttpRequest, pk: int) -> RepairApplication:
-    _operator(request)
+    request_operator(request)
     application = selectors.repair_for_operator(pk)
     if application is None:
         raise Http404
@@ -100,7 +76,7 @@ def _queued_application(request: HttpRequest, pk: int) -> RepairApplication:
 
 @require_persona(**ENTERPRISE)
 def repair_home(request: HttpRequest) -> HttpResponse:
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     penalties = selectors.eligible_penalties(enterprise)
     return render(
         request,
@@ -121,7 +97,7 @@ def _apply_page(
     status: int = 200,
 ) -> HttpResponse:
     rule = eligibility.rule
-    membership = _membership(request)
+    membership = request_membership(request)
     commitment = None
     template = services.repair_template()
     if rule is not None and rule.requires_commitment and template is not None:
@@ -155,7 +131,7 @@ def _apply_page(
 @require_http_methods(["GET", "POST"])
 def repair_apply(request: HttpRequest) -> HttpResponse:
     """The application in one place; a penalty that may not be repaired shows the reasons."""
-    enterprise = _enterprise(request)
+    enterprise = request_enterprise(request)
     number = (request.GET.get("decision") or "").strip()
     eligibility = selectors.repair_eligibility(enterprise, number)
     if eligibility.record is None:
@@ -168,7 +144,7 @@ def repair_apply(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             application = services.repair_file(
-                user=_user(request),
+                user=request_user(request),
                 enterprise=enterprise,
                 decision_number=number,
                 statement=data["statement"],
@@ -215,8 +191,8 @@ def repair_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             services.repair_transition(
                 application=application,
                 action="withdraw",
-                actor=_user(request),
-                organization=_membership(request).organization,
+                actor=request_user(request),
+                organization=request_membership(request).organization,
                 note=form.cleaned_data["note"],
             )
         except services.TransitionNotAllowed as refused:
@@ -232,7 +208,7 @@ def repair_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_persona(**ENTERPRISE_OR_PLATFORM)
 def repair_evidence(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
     """An evidence file, for the enterprise that filed it and the platform operator only."""
-    membership = _membership(request)
+    membership = request_membership(request)
     if membership.organization.kind == Organization.Kind.ENTERPRISE:
         application = _own_application(request, pk)
     else:
@@ -253,7 +229,7 @@ def repair_evidence(request: HttpRequest, pk: int, evidence_pk: int) -> FileResp
 
 @require_persona(**PLATFORM)
 def repair_queue(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    request_operator(request)
     state = request.GET.get("state", "")
     applications = selectors.repairs_for_operator()
     if state in RepairApplication.State.values:
@@ -318,7 +294,7 @@ DONE = {
 @require_persona(**PLATFORM)
 @require_POST
 def repair_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    membership = _operator(request)
+    membership = request_operator(request)
     application = _queued_application(request, pk)
     if action not in FORMS:
         raise Http404
@@ -335,7 +311,7 @@ def repair_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         services.repair_transition(
             application=application,
             action=action,
-            actor=_user(request),
+            actor=request_user(request),
             organization=membership.organization,
             note=values.get("note", ""),
             department_name=values.get("department_name", ""),
@@ -359,7 +335,7 @@ def repair_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_persona(**PLATFORM)
 @require_http_methods(["GET", "POST"])
 def repair_rules(request: HttpRequest) -> HttpResponse:
-    _operator(request)
+    request_operator(request)
     queryset = selectors.repair_rules()
     formset = RepairRuleFormSet(request.POST or None, queryset=queryset)
     if request.method == "POST" and formset.is_valid():
@@ -369,7 +345,7 @@ def repair_rules(request: HttpRequest) -> HttpResponse:
             if form.has_changed()
         }
         try:
-            services.repair_rules_update(actor=_user(request), changes=changes)
+            services.repair_rules_update(actor=request_user(request), changes=changes)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)

@@ -1,0 +1,45 @@
+"""What the rights pages share: who the request acts for, and the persona filters."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.http import Http404, HttpRequest
+
+from xinyidai.accounts.models import Membership, Organization, Role, User
+from xinyidai.accounts.permissions import current_membership
+from xinyidai.financing import selectors as financing
+from xinyidai.registry.models import Enterprise
+
+ENTERPRISE = {"kinds": (Organization.Kind.ENTERPRISE,)}
+PLATFORM = {"kinds": (Organization.Kind.PLATFORM,)}
+ENTERPRISE_OR_PLATFORM = {"kinds": (Organization.Kind.ENTERPRISE, Organization.Kind.PLATFORM)}
+
+
+def request_user(request: HttpRequest) -> User:
+    return cast(User, request.user)  # require_persona lets only signed-in members in
+
+
+def request_membership(request: HttpRequest) -> Membership:
+    membership = current_membership(request)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def request_enterprise(request: HttpRequest) -> Enterprise:
+    enterprise = financing.enterprise_of(current_membership(request))
+    if enterprise is None:
+        raise Http404
+    return enterprise
+
+
+def request_operator(request: HttpRequest) -> Membership:
+    """The platform operator's membership; a content editor is an outsider here (404)."""
+    membership = request_membership(request)
+    if (
+        membership.organization.kind != Organization.Kind.PLATFORM
+        or membership.role != Role.PLATFORM_OPERATOR
+    ):
+        raise Http404
+    return membership
