@@ -39,6 +39,7 @@ from .views_common import (
     ENTERPRISE,
     ENTERPRISE_OR_PLATFORM,
     PLATFORM,
+    evidence_download,
     request_enterprise,
     request_membership,
     request_operator,
@@ -249,14 +250,7 @@ def list_exit_evidence(request: HttpRequest, pk: int, evidence: int) -> FileResp
         application = selectors.exit_for_operator(pk)
     application = _found(application)
     item = next((e for e in application.evidence.all() if e.pk == evidence), None)
-    if item is None:
-        raise Http404
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=True,
-        filename=item.original_name,
-        content_type=item.content_type,
-    )
+    return evidence_download(item)
 
 
 # --------------------------------------------------------------------------- operator

@@ -39,6 +39,7 @@ from .transitions import ACTIONS, TRANSITIONS, Side, allowed_actions
 from .views_common import (
     ENTERPRISE,
     PLATFORM,
+    evidence_download,
     request_enterprise,
     request_membership,
     request_operator,
@@ -393,11 +394,4 @@ def objection_evidence(request: HttpRequest, pk: int, evidence: int) -> FileResp
     else:
         objection = _of_operator(request, pk)
     item = next((e for e in objection.evidence.all() if e.pk == evidence), None)
-    if item is None:
-        raise Http404
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=True,
-        filename=item.original_name,
-        content_type=item.content_type,
-    )
+    return evidence_download(item)

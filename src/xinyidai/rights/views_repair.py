@@ -47,6 +47,7 @@ from .views_common import (
     ENTERPRISE,
     ENTERPRISE_OR_PLATFORM,
     PLATFORM,
+    evidence_download,
     request_enterprise,
     request_membership,
     request_operator,
@@ -214,14 +215,7 @@ def repair_evidence(request: HttpRequest, pk: int, evidence_pk: int) -> FileResp
     else:
         application = _queued_application(request, pk)
     evidence = selectors.evidence_of(application, evidence_pk)
-    if evidence is None:
-        raise Http404
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
+    return evidence_download(evidence)
 
 
 # --------------------------------------------------------------------------- operator

@@ -9,15 +9,14 @@ the platform operator may escalate it. ``transitions.py`` holds the state machin
 
 from __future__ import annotations
 
-import uuid
-from pathlib import PurePosixPath
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from xinyidai.core.models import TransitionEvent
+
+from .base import EvidenceFile, evidence_path
 
 REASON_MAX_LENGTH = 1000
 # The states in which an objection waits for a decision (the record shows "异议处理中").
@@ -142,29 +141,19 @@ class Objection(models.Model):
 
 
 def _evidence_path(instance: ObjectionEvidence, filename: str) -> str:
-    """A random stored name (the person's file name is kept in ``original_name`` only)."""
-    suffix = PurePosixPath(filename).suffix.lower()
-    return f"objections/{instance.objection_id}/{uuid.uuid4().hex}{suffix}"
+    return evidence_path("objections", instance.objection_id, filename)
 
 
-class ObjectionEvidence(models.Model):
+class ObjectionEvidence(EvidenceFile):
     objection = models.ForeignKey(
         Objection, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("异议")
     )
     file = models.FileField(_("文件"), upload_to=_evidence_path, max_length=300)
-    original_name = models.CharField(_("文件名"), max_length=255)
-    size = models.PositiveBigIntegerField(_("大小(字节)"))
-    content_type = models.CharField(_("类型"), max_length=50)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("异议证明材料")
         verbose_name_plural = _("异议证明材料")
         ordering = ["objection", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class ObjectionEvent(TransitionEvent):
