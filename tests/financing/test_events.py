@@ -26,6 +26,7 @@ from .conftest import act, give_profile, make_product, need_values
 
 CARD_KEYS = {
     "id",
+    "green_channel",
     "amount",
     "amount_text",
     "term_months",

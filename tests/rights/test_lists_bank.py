@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from tests.financing.conftest import give_profile, make_product, need_values
 from tests.integrations.conftest import make_key, signed
+from xinyidai.core.models import OutboxEvent
 from xinyidai.financing import services
 from xinyidai.financing.flags import ListFlag
 from xinyidai.financing.models import Application, FinancingNeed, LoanProduct
@@ -163,3 +164,15 @@ def test_the_bank_api_carries_the_green_channel_mark(lists: Lists, client: Clien
         signed(client, key, f"/api/v1/bank/applications/{red_application.pk}").content
     )
     assert detail["green_channel"] is True
+
+
+def test_the_need_matched_event_carries_the_mark(lists: Lists):
+    p = lists.world.p
+    make_product(p.bank, p.officer)
+    red = _need(lists, p.enterprise_b, p.bob)
+    plain = _need(lists, p.enterprise_a, p.alice)
+    cards = {
+        e.payload["need"]: e.payload["card"]["green_channel"]
+        for e in OutboxEvent.objects.filter(kind="need.matched")
+    }
+    assert cards == {red.pk: True, plain.pk: False}

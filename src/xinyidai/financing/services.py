@@ -16,7 +16,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -1046,9 +1046,17 @@ CARD_TERMS = (
 
 def need_card_data(need: FinancingNeed) -> dict[str, Any]:
     """The anonymized card of a need, exactly as the banks' needs list answers it."""
+    from xinyidai.rights.selectors_lists import red_listed
+
     from .serializers import NeedCardSerializer
 
-    row = {name: getattr(need, name) for name in selectors.ANONYMOUS_FIELDS}
+    row: dict[str, Any] = {name: getattr(need, name) for name in selectors.ANONYMOUS_FIELDS}
+    row["green_channel"] = bool(
+        FinancingNeed.objects.filter(pk=need.pk)
+        .annotate(green=red_listed(OuterRef("enterprise__uscc")))
+        .values_list("green", flat=True)
+        .first()
+    )
     return dict(NeedCardSerializer(selectors.need_card(row)).data)
 
 
