@@ -29,6 +29,7 @@ urlpatterns = [
     path("verify/", include("xinyidai.consent.verify_urls")),
     path("oversight/", include("xinyidai.oversight.urls")),
     path("credit/", include("xinyidai.rights.urls")),
+    path("policies/", include("xinyidai.policies.urls")),
     path("api/v1/", include("xinyidai.sources.api_urls")),
     path("api/v1/", include("xinyidai.consent.api_urls")),
     path("api/v1/", include("xinyidai.financing.api_urls")),

@@ -20,6 +20,7 @@ from xinyidai.financing.models import (
 from xinyidai.notifications.models import Notification
 from xinyidai.oversight.demo import HISTORY_NOTE
 from xinyidai.oversight.models import Cell, DirtyYear
+from xinyidai.policies.selectors import policies_for_enterprise
 from xinyidai.registry.models import Enterprise
 from xinyidai.rights.demo import PENALTY_NUMBER
 from xinyidai.rights.models import Commitment, ListEntry, Objection
@@ -151,6 +152,15 @@ def test_the_demo_city_arrives_through_ingestion_and_seeding_again_changes_nothi
         1,
         3,
     )
+    # The portal: policies, news and an event, published through revisions; the Zhaoqing policy
+    # reaches the demo enterprise (惠企政策直达), the Shenzhen one does not.
+    assert (first["portal_policies"], first["portal_news"], first["portal_events"]) == (3, 2, 1)
+    titles = [p.title for p in policies_for_enterprise(enterprise, limit=10)]
+    assert titles
+    assert not [t for t in titles if "深圳" in t]
+    assert Notification.objects.filter(
+        kind="policy.published", organization=enterprise.organization
+    ).exists()
     # The demo sends no e-mail.
     assert not Notification.objects.filter(emailed_at=None).exists()
 

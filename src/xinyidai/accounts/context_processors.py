@@ -47,6 +47,7 @@ def _nav_items(membership: Membership | None) -> list[tuple[str, str]]:
             (_("信用修复"), reverse("rights:repair_home")),
             (_("信用承诺"), reverse("rights:commitment_list")),
             (_("信用名单"), reverse("rights:list_home")),
+            (_("惠企政策"), reverse("policies:for_me")),
         ]
     if kind == "bank":
         items += [

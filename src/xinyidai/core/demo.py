@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -248,17 +249,30 @@ def seed_demo(*, enterprises: int = DEMO_ENTERPRISES) -> dict[str, int]:
         last_notification = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             rights = seed_rights()
+            extra = _extra_seeders()
         Notification.objects.filter(pk__gt=last_notification, emailed_at__isnull=True).update(
             emailed_at=timezone.now()
         )
         result["records_loaded"] += rights.pop("demo_penalties", 0)
         result.update(rights)
+        result.update(extra)
     finally:
         trace.setLevel(level)
     # The regulator's figures, once, over everything seeded: after the commit, which marks the
     # years the seeded changes touched (the rebuild clears those marks).
     result["oversight_cells"] = cube.rebuild_all()
     return result
+
+
+def _extra_seeders() -> dict[str, int]:
+    """The seeders of the layers the platform does not import (the portal's pages), named in
+    ``DEMO_EXTRA_SEEDERS``; each returns its counts, prefixed here with its app's name."""
+    counts: dict[str, int] = {}
+    for path in settings.DEMO_EXTRA_SEEDERS:
+        prefix = path.split(".")[-3]  # "cms.portal.demo.seed_portal" → "portal"
+        for name, count in import_string(path)().items():
+            counts[f"{prefix}_{name}"] = count
+    return counts
 
 
 @transaction.atomic

@@ -29,7 +29,9 @@ INSTALLED_APPS = [
     "xinyidai.webhooks",
     "xinyidai.oversight",
     "xinyidai.rights",
+    "xinyidai.policies",
     "cms.home",
+    "cms.portal",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -391,6 +393,10 @@ OBJECTION_EVIDENCE_MAX_BYTES = env.int("OBJECTION_EVIDENCE_MAX_BYTES", default=1
 OBJECTION_EVIDENCE_TYPES: list[str] = env.list(
     "OBJECTION_EVIDENCE_TYPES", default=["pdf", "jpg", "jpeg", "png"]
 )
+
+# Seeders of the demo data that the platform cannot import itself (the portal's pages live in the
+# CMS, which the platform never imports); run by core.demo.seed_demo after the platform's seed.
+DEMO_EXTRA_SEEDERS: list[str] = ["cms.portal.demo.seed_portal"]
 
 # Credit repair (信用修复): working days from filing to the decision (the issuing department's
 # opinion included). The rules per penalty severity are data (rights.RepairRule).
