@@ -8,10 +8,10 @@ when a page is served. Policy tags are stored on the page and handed to
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
-from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
@@ -35,18 +35,47 @@ from .blocks import AttachmentBlock, BodyBlock, FaqItemBlock
 PAGE_SIZE = 20
 
 
-class ChoiceArrayField(ArrayField):
-    """A list of choices edited as check boxes (``ArrayField``'s own widget is a text box)."""
+class CodeListField(models.JSONField):
+    """A list of codes stored as JSON (on any database: the demo runs on SQLite), typed in one
+    text box separated by commas, spaces or 、."""
 
     def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
-        defaults = {
-            "form_class": forms.TypedMultipleChoiceField,
-            "choices": self.base_field.choices,
-            "widget": forms.CheckboxSelectMultiple,
-            "required": not self.blank,
-            **kwargs,
-        }
-        return super(ArrayField, self).formfield(**defaults)
+        return _CodeListInput(
+            required=not self.blank,
+            label=self.verbose_name,
+            help_text=self.help_text,
+            **{k: v for k, v in kwargs.items() if k in ("widget", "disabled")},
+        )
+
+
+class _CodeListInput(forms.CharField):
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list | tuple):
+            return [str(v) for v in value]
+        text = super().to_python(value) or ""
+        return [part for part in re.split(r"[\s,，、;；]+", text) if part]
+
+
+class ChoiceListField(models.JSONField):
+    """A list of choices stored as JSON, edited as check boxes. ``item_choices`` (a list or a
+    callable) gives the choices; it is not part of the schema."""
+
+    def __init__(self, *args: Any, item_choices: Any = None, **kwargs: Any) -> None:
+        self.item_choices = item_choices
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        choices = self.item_choices() if callable(self.item_choices) else self.item_choices
+        return forms.TypedMultipleChoiceField(
+            choices=list(choices or []),
+            widget=forms.CheckboxSelectMultiple,
+            required=not self.blank,
+            label=self.verbose_name,
+            help_text=self.help_text,
+        )
 
 
 def _paginate(request: HttpRequest, queryset: Any) -> Any:
@@ -80,8 +109,7 @@ class PolicyPage(Page):
         _("文号"), max_length=100, blank=True
     )
     issued_on: models.DateField[Any, Any] = models.DateField(_("发布日期"))
-    regions: ArrayField[Any, Any] = ArrayField(
-        models.CharField(max_length=6),
+    regions = CodeListField(
         verbose_name=_("适用地区"),
         default=list,
         blank=True,
@@ -89,22 +117,22 @@ class PolicyPage(Page):
             "行政区划代码或前缀，用逗号分隔，如 4412（肇庆市）、441202（端州区）；不填表示不限"
         ),
     )
-    industries = ChoiceArrayField(
-        models.CharField(max_length=1, choices=flags.section_choices),
+    industries = ChoiceListField(
+        item_choices=flags.section_choices,
         verbose_name=_("适用行业门类"),
         default=list,
         blank=True,
         help_text=_("不选表示不限"),
     )
-    sizes = ChoiceArrayField(
-        models.CharField(max_length=10, choices=SIZE_CLASS_CHOICES),
+    sizes = ChoiceListField(
+        item_choices=SIZE_CLASS_CHOICES,
         verbose_name=_("适用企业规模"),
         default=list,
         blank=True,
         help_text=_("不选表示不限"),
     )
-    scenarios = ChoiceArrayField(
-        models.CharField(max_length=20, choices=Scenario.choices),
+    scenarios = ChoiceListField(
+        item_choices=Scenario.choices,
         verbose_name=_("场景标签"),
         default=list,
         blank=True,
@@ -162,8 +190,17 @@ class PolicyPage(Page):
                 errors.append(
                     str(_("适用地区“%(code)s”无效：%(reason)s") % {"code": code, "reason": exc})
                 )
-        if errors:
-            raise ValidationError({"regions": errors})
+        problems: dict[str, list[str]] = {"regions": errors} if errors else {}
+        for name, allowed in (
+            ("industries", flags.SECTION_CODES),
+            ("sizes", flags.SIZE_CODES),
+            ("scenarios", Scenario.values),
+        ):
+            unknown = [str(v) for v in getattr(self, name) or [] if str(v) not in allowed]
+            if unknown:
+                problems[name] = [str(_("未知的选项：%(codes)s") % {"codes": "、".join(unknown)})]
+        if problems:
+            raise ValidationError(problems)
         self.regions = sorted(set(canonical))
 
     @property

@@ -251,6 +251,11 @@ def test_it_stops_the_bank_at_the_next_fetch_after_the_enterprise_revokes(
     response = enterprise_client.post(
         f"{BASE}{authorization.pk}/change", {"action": "revoke"}, follow=True
     )
+    assert "撤销授权不能恢复，请勾选确认后再提交。" in _page(response)
+    assert Authorization.objects.get(pk=authorization.pk).status == "active"
+    response = enterprise_client.post(
+        f"{BASE}{authorization.pk}/change", {"action": "revoke", "confirm": "1"}, follow=True
+    )
     assert "授权已撤销，自此刻起该行的查询将被拒绝。" in _page(response)
     assert Authorization.objects.get(pk=authorization.pk).status == "revoked"
 

@@ -223,6 +223,10 @@ def authorization_change(request: HttpRequest, pk: int) -> HttpResponse:
     if change is None:
         messages.error(request, _("未知操作。"))
         return redirect("consent:authorization_detail", pk=authorization.pk)
+    if request.POST.get("action") == "revoke" and request.POST.get("confirm") != "1":
+        # Irreversible: the form's checkbox must be ticked (checked on the server as well).
+        messages.error(request, _("撤销授权不能恢复，请勾选确认后再提交。"))
+        return redirect("consent:authorization_detail", pk=authorization.pk)
     service, done = change
     try:
         service(authorization=authorization, user=_user(request))

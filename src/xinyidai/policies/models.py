@@ -5,14 +5,14 @@ platform keeps one ``PolicyNotice`` per page with the tags needed to match enter
 
 Tags follow the financing area's conventions (``financing/flags.py``): industry sections,
 size classes and scenarios are bit masks (0 = open to all); regions are a list of canonical
-short prefixes (``"44"``, ``"4412"``, ``"441202"``; empty = everywhere). The prefix list is a
-``jsonb`` array with a GIN index, so "which live policies cover region 441202" is one indexed
-``region_prefixes ?| ARRAY['44', '4412', '441202']`` test.
+short prefixes (``"44"``, ``"4412"``, ``"441202"``; empty = everywhere), kept as a list for
+display and as ``region_keys`` (" 44 4412 ") so that "which live policies cover region 441202"
+is one query on any database: ``region_keys`` empty or containing " 44 ", " 4412 " or
+" 441202 ".
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,9 @@ class PolicyNotice(models.Model):
     region_prefixes = models.JSONField(
         _("适用地区(行政区划代码前缀)"), default=list, blank=True, help_text=_("不填表示不限")
     )
+    # The prefixes as " 44 4412 " (empty: everywhere): matched with LIKE on any database (the
+    # demo runs on SQLite); the policy table stays small, a scan is cheap.
+    region_keys = models.CharField(_("地区匹配键"), max_length=2000, blank=True, editable=False)
     industry_mask = models.PositiveIntegerField(_("适用行业门类"), default=0)
     size_mask = models.PositiveIntegerField(_("适用企业规模"), default=0)
     scenario_mask = models.PositiveIntegerField(_("场景标签"), default=0)
@@ -51,7 +54,6 @@ class PolicyNotice(models.Model):
                 condition=Q(is_live=True),
                 name="policy_live_newest",
             ),
-            GinIndex(fields=["region_prefixes"], name="policy_region_prefixes"),
         ]
 
     def __str__(self) -> str:

@@ -36,10 +36,9 @@ def live_policies_for(enterprise: Enterprise | None) -> QuerySet[PolicyNotice]:
     """Live policies matching the enterprise, newest first (one query when evaluated)."""
     if enterprise is None:
         return PolicyNotice.objects.none()
-    region = Q(region_prefixes=[])
-    candidates = _region_candidates(enterprise.region_code)
-    if candidates:
-        region |= Q(region_prefixes__has_any_keys=candidates)
+    region = Q(region_keys="")
+    for candidate in _region_candidates(enterprise.region_code):
+        region |= Q(region_keys__contains=f" {candidate} ")
     industry_bit = _bit(flags.SECTION_CODES, enterprise.industry_section)
     size_bit = _bit(flags.SIZE_CODES, enterprise.size_class)
     return (

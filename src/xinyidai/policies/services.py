@@ -99,6 +99,7 @@ def _tags(
         raise ValidationError(errors)
     return {
         "region_prefixes": prefixes,
+        "region_keys": f" {' '.join(prefixes)} " if prefixes else "",
         "industry_mask": flags.industry_mask(industry_list),
         "size_mask": flags.size_mask(size_list),
         "scenario_mask": flags.mask(Scenario, scenario_list),
