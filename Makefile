@@ -12,7 +12,7 @@ DEMO_SETTINGS := xinyidai.settings.dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help demo test lint bench services fmt messages clean
+.PHONY: help demo test lint bench services browser fmt messages clean
 
 help:
 	@echo "make demo   set up .venv, migrate the embedded SQLite database, load demo data, serve on http://$(HOST):$(PORT)"
@@ -64,7 +64,31 @@ demo: $(DEPS_STAMP)
 services: $(DEV_STAMP)
 	$(BIN)/python scripts/ensure_services.py
 
-test: $(DEV_STAMP) services
+# The browser journeys (tests/e2e/test_journeys.py) drive Debian's chromium through Playwright,
+# never a browser build that Playwright downloads (no `playwright install`). CHROMIUM_PATH names
+# another Chromium executable; without it, `chromium` is installed with apt-get when missing,
+# with a Chinese font for readable screenshots (fonts-wqy-microhei).
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+browser:
+	@can_apt() { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }; \
+	apt_install() { $(APT_INSTALL) "$$@" || { apt-get update && $(APT_INSTALL) "$$@"; }; }; \
+	chromium="$${CHROMIUM_PATH:-$$(command -v chromium || echo /usr/bin/chromium)}"; \
+	if [ ! -x "$$chromium" ] && [ -z "$$CHROMIUM_PATH" ] && can_apt; then \
+		echo "chromium is missing; installing Debian's chromium with apt-get."; \
+		apt_install chromium fonts-wqy-microhei; \
+		chromium="$$(command -v chromium || echo /usr/bin/chromium)"; \
+	fi; \
+	if [ ! -x "$$chromium" ]; then \
+		echo "make test: Chromium is not installed ($$chromium); the browser journeys need it." >&2; \
+		echo "  Install Debian's package (sudo apt-get install chromium) or set CHROMIUM_PATH." >&2; \
+		exit 1; \
+	fi; \
+	if command -v fc-list >/dev/null 2>&1 && [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+		if can_apt; then apt_install fonts-wqy-microhei; else \
+		echo "make test: no Chinese font; the journeys' screenshots will show boxes (apt-get install fonts-wqy-microhei)." >&2; fi; \
+	fi
+
+test: $(DEV_STAMP) services browser
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests — treated as a failure." >&2; exit 1; fi; \
 	exit $$rc
