@@ -2,9 +2,10 @@
 its persona, and with 404, 403 or the log-in page for everyone else.
 
 The world is the demo seed (one small synthetic city: every persona, applications in every
-state, authorizations, objections, repairs, list entries, batches, reports), built once per
-test session inside a transaction that is rolled back at the end. Routes with arguments take
-them from that world (``ARGUMENTS``); every GET page is requested as every persona.
+state, authorizations, objections, repairs, list entries, batches, reports) and what
+``_unseeded`` adds to it through the same services, built once per test session inside a
+transaction that is rolled back at the end. Routes with arguments take them from that world
+(``ARGUMENTS``); every GET page is requested as every persona.
 ``tests/core/test_accessibility.py`` checks the HTML of the same responses.
 """
 
@@ -14,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.db import transaction
@@ -109,9 +111,9 @@ OWNERS: dict[str, frozenset[str]] = {
     "rights:objection_detail": ENTERPRISE,
     "rights:objection_withdraw": ENTERPRISE,  # a confirmation page
     "rights:repair_home": ENTERPRISE,
-    "rights:repair_apply": OWNER,
+    "rights:repair_apply": ENTERPRISE,  # the penalty, with why it is not open to repair now
     "rights:repair_detail": ENTERPRISE,
-    "rights:repair_withdraw": frozenset(),
+    "rights:repair_withdraw": ENTERPRISE,  # a confirmation page
     "rights:commitment_list": ENTERPRISE,
     "rights:commitment_templates": ENTERPRISE,
     "rights:commitment_sign": ENTERPRISE,
@@ -119,9 +121,9 @@ OWNERS: dict[str, frozenset[str]] = {
     "rights:commitment_withdraw": ENTERPRISE,  # a confirmation page
     "rights:list_home": ENTERPRISE,
     "rights:list_entry_detail": ENTERPRISE,
-    "rights:list_exit_apply": OWNER,
+    "rights:list_exit_apply": ENTERPRISE,
     "rights:list_exit_detail": ENTERPRISE,
-    "rights:list_exit_withdraw": frozenset(),
+    "rights:list_exit_withdraw": ENTERPRISE,  # a confirmation page
     "policies:for_me": ENTERPRISE,
     # bank
     "financing:bank_product_list": BANK,
@@ -148,7 +150,7 @@ OWNERS: dict[str, frozenset[str]] = {
     "integrations:home": BANK_ADMIN,
     "integrations:client_create": frozenset(),
     "integrations:client_rotate": frozenset(),
-    "integrations:client_revoke": frozenset(),
+    "integrations:client_revoke": BANK_ADMIN,  # a confirmation page
     "integrations:webhooks": BANK_ADMIN,
     "integrations:subscription_create": frozenset(),
     "integrations:delivery_replay": frozenset(),
@@ -202,33 +204,14 @@ OWNER_ANSWERS: dict[str, set[int]] = {
     "accounts:two_factor": {200, 302},  # already verified (or no second factor): sent on
     "financing:need_edit": {200, 302},  # a published need is not edited: back to the need
     "sources:batch_errors": {200, 404},  # an accepted batch has no error file
-    "rights:repair_apply": {200, 404},  # without a penalty of its own to repair
 }
-# Routes whose objects the demo world does not hold (their own tests cover them).
-NOT_SEEDED = {
-    "profiles:joint_detail",
-    "financing:bank_batch_detail",
-    "financing:bank_batch_errors",
-    "notifications:open",
-    "integrations:client_rotate",
-    "integrations:client_revoke",
-    "integrations:delivery_replay",
-    "oversight:report_status",
-    "oversight:report_download",
-    "rights:repair_detail",
-    "rights:repair_withdraw",
-    "rights:repair_review",
-    "rights:repair_act",
-    "rights:list_entry_detail",
-    "rights:list_exit_apply",
-    "rights:list_exit_detail",
-    "rights:list_exit_withdraw",
-    "rights:operator_list_exit_detail",
-    "rights:operator_list_exit_act",
-}
+# Routes whose objects neither the demo world nor ``_unseeded`` creates: none left (the
+# list stays as the place to name one, with its reason, should a route need it again).
+NOT_SEEDED: set[str] = set()
 # Query strings some pages need to show anything.
 QUERIES: dict[str, Callable[[dict[str, Any]], str]] = {
     "consent:bank_request": lambda w: f"?application={w['application'].pk}",
+    "rights:repair_apply": lambda w: f"?decision={quote(w['penalty'])}",
 }
 
 PERSONAS = (
@@ -305,9 +288,11 @@ def _world() -> dict[str, Any]:
     )
     from xinyidai.integrations.models import ApiClient
     from xinyidai.integrations.selectors import deliveries_of
+    from xinyidai.notifications.models import Notification
     from xinyidai.oversight.models import Report
     from xinyidai.profiles.models import JointModelRequest, ProfileRebuild, ScoringModel
     from xinyidai.registry.models import Enterprise
+    from xinyidai.rights.demo import PENALTY_NUMBER
     from xinyidai.rights.models import (
         Commitment,
         CommitmentTemplate,
@@ -363,7 +348,95 @@ def _world() -> dict[str, Any]:
         "any_list_entry": ListEntry.objects.first(),
         "list_exit": ListExit.objects.filter(**mine).first(),
         "any_list_exit": ListExit.objects.first(),
+        "penalty": PENALTY_NUMBER,
+        "notification": Notification.objects.filter(recipient__username="operator").first(),
     }
+
+
+# A minimal PDF, as evidence of a repair.
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
+
+
+def _unseeded() -> None:
+    """What the demo seed leaves out, created through the services as the personas would:
+    a rejected outcome batch and an API client of the bank, a joint-model request, a demand
+    report (generated), a repair of the enterprise's eligible penalty, a list entry of the
+    enterprise with an exit application, and a webhook delivery."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from xinyidai.accounts.models import Bank, Membership, Regulator, User
+    from xinyidai.financing.batch import outcome_batch_apply
+    from xinyidai.integrations.services import api_client_create
+    from xinyidai.oversight.services import report_generate, report_request
+    from xinyidai.profiles.joint import joint_model_request_create
+    from xinyidai.registry.models import Enterprise
+    from xinyidai.rights.demo import PENALTY_NUMBER
+    from xinyidai.rights.models.lists import ListKind
+    from xinyidai.rights.services_lists import list_designate, list_exit_file
+    from xinyidai.rights.services_repair import repair_file
+    from xinyidai.webhooks.services import webhook_subscription_create, webhooks_dispatch
+
+    users = {u.username: u for u in User.objects.filter(username__in=PERSONAS)}
+    today = timezone.localdate()
+    officer = Membership.objects.select_related("organization").get(
+        user=users["bank_officer"], organization__kind="bank"
+    )
+    bank = Bank.objects.get(organization=officer.organization)
+    # One row of another bank's (unknown) application: rejected, with an error file.
+    outcome_batch_apply(
+        bank=bank,
+        membership=officer,
+        filename="outcomes.csv",
+        content=(
+            "application_id,action,date,amount,rate,term_months,guarantee,reason,first_loan,"
+            f"note,reference\r\n999999999,reject,{today.isoformat()},,,,,资料不全,,,\r\n"
+        ).encode(),
+    )
+    api_client_create(
+        bank=bank, name="核心系统", scopes=["profiles:read"], actor=users["bank_admin"]
+    )
+    joint_model_request_create(
+        bank=bank,
+        actor=users["bank_admin"],
+        title="联合建模",
+        upload=ContentFile(b"uscc,loan_date,outcome\r\n"),
+        name="loans.csv",
+        size=24,
+    )
+    webhook_subscription_create(
+        organization=bank.organization, url="https://bank.example/hooks", actor=users["bank_admin"]
+    )
+    webhooks_dispatch()  # the bank's pending events become deliveries (never sent: no commit)
+    regulator = Regulator.objects.get(organization__memberships__user=users["regulator"])
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    report = report_request(
+        regulator=regulator, region="", period=last_month, user=users["regulator"]
+    )
+    report_generate(report_id=report.pk)
+    owner = users["ent_owner"]
+    enterprise = Enterprise.objects.get(organization__memberships__user=owner)
+    repair_file(
+        user=owner,
+        enterprise=enterprise,
+        decision_number=PENALTY_NUMBER,
+        statement="已足额缴纳罚款并完成整改。",
+        evidence={"fulfilment": [ContentFile(PDF, name="缴款凭证.pdf")]},
+        sign_commitment=True,
+        signer_name="企业负责人",
+    )
+    entry = list_designate(
+        user=users["operator"],
+        kind=ListKind.KEY_ATTENTION,
+        uscc=enterprise.uscc,
+        basis="拖欠账款重点关注对象",
+        document_number="肇信用〔爬取〕1号",
+        authority="肇庆市发展和改革局",
+        listed_on=today - dt.timedelta(days=30),
+    )
+    list_exit_file(enterprise=enterprise, user=owner, entry=entry, reason="欠款已全部结清。")
 
 
 def _pk(key: str) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
@@ -398,6 +471,7 @@ ARGUMENTS: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
     "consent:bank_authorization_detail": _pk("authorization"),
     "consent:bank_profile": lambda w: {"uscc": w["uscc"]},
     "consent:bank_report_request": lambda w: {"uscc": w["uscc"]},
+    "notifications:open": _pk("notification"),
     "integrations:client_rotate": _pk("api_client"),
     "integrations:client_revoke": _pk("api_client"),
     "integrations:delivery_replay": _pk("delivery"),
@@ -528,6 +602,7 @@ def _seed_and_crawl() -> Crawl:
                 demo.seed_demo(enterprises=60)
             finally:
                 demo.DEMO_MODEL_ENTERPRISES = original
+            _unseeded()
             world = _world()
             cache.clear()
             clients = {persona: _client(persona) for persona in PERSONAS}
@@ -582,7 +657,8 @@ def test_it_answers_every_page_without_a_server_error(crawl):
 
 
 def test_it_builds_arguments_for_every_route_with_arguments(crawl):
-    assert sorted(set(crawl.uncovered) - NOT_SEEDED) == []
+    # Both ways: a route listed as not seeded that the world now covers is taken off the list.
+    assert sorted(set(crawl.uncovered) ^ NOT_SEEDED) == []
 
 
 def test_every_crawled_route_has_its_owners_written_down(crawl):
