@@ -85,20 +85,31 @@ def _paginate(request: HttpRequest, queryset: Any) -> Any:
 # --------------------------------------------------------------------------- policies
 
 
-class PolicyIndexPage(Page):
+class SectionIndexPage(Page):
+    """A section of the portal (policies, news, events): an introduction and its live pages."""
+
     intro = RichTextField(_("简介"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["home.HomePage"]
-    subpage_types = ["portal.PolicyPage"]
     max_count_per_parent = 1
+
+    class Meta:
+        abstract = True
+
+    def live_children(self, model: type[Page]) -> Any:
+        return model.objects.child_of(self).live().public()
+
+
+class PolicyIndexPage(SectionIndexPage):
+    subpage_types = ["portal.PolicyPage"]
 
     class Meta:
         verbose_name = _("政策栏目")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        policies = PolicyPage.objects.child_of(self).live().public().order_by("-issued_on", "-id")
+        policies = self.live_children(PolicyPage).order_by("-issued_on", "-id")
         context["page_obj"] = _paginate(request, policies)
         return context
 
@@ -225,20 +236,15 @@ class PolicyPage(Page):
 # --------------------------------------------------------------------------- news
 
 
-class NewsIndexPage(Page):
-    intro = RichTextField(_("简介"), blank=True)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["home.HomePage"]
+class NewsIndexPage(SectionIndexPage):
     subpage_types = ["portal.NewsPage"]
-    max_count_per_parent = 1
 
     class Meta:
         verbose_name = _("新闻栏目")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        news = NewsPage.objects.child_of(self).live().public().order_by("-date", "-id")
+        news = self.live_children(NewsPage).order_by("-date", "-id")
         context["page_obj"] = _paginate(request, news)
         return context
 
@@ -265,20 +271,15 @@ class NewsPage(Page):
 # --------------------------------------------------------------------------- events
 
 
-class EventIndexPage(Page):
-    intro = RichTextField(_("简介"), blank=True)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    parent_page_types = ["home.HomePage"]
+class EventIndexPage(SectionIndexPage):
     subpage_types = ["portal.EventPage"]
-    max_count_per_parent = 1
 
     class Meta:
         verbose_name = _("活动栏目")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        events = EventPage.objects.child_of(self).live().public()
+        events = self.live_children(EventPage)
         now = timezone.now()
         context["upcoming"] = list(events.filter(starts_at__gte=now).order_by("starts_at")[:50])
         context["past"] = list(events.filter(starts_at__lt=now).order_by("-starts_at")[:20])
