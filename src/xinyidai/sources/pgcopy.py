@@ -5,13 +5,14 @@ digits), so it skips the text parsing a CSV ``COPY`` spends most of its time on.
 turned into its encoded fields at once with numpy and Arrow:
 
 - fixed-width fields (integers, dates, ``numeric(18, s)``, and strings that happen to be of one
-  length in the chunk, such as USCCs) become a ``(rows, width)`` byte matrix;
+  length in the chunk, such as USCCs) become parts: bytes shared by every row (a length, a
+  numeric header) and arrays of one item per row;
 - the others (strings of varying length, and any column with empty values) become an Arrow
   binary array of encoded fields.
 
-When every column of a chunk is a matrix, rows are those matrices side by side; otherwise Arrow
-joins each row's fields in C++. Values must have passed ``validation``: this module checks ranges
-only where the format could not hold a value at all.
+When every column of a chunk is fixed-width, the rows are written part by part into one buffer;
+otherwise Arrow joins each row's fields in C++. Values must have passed ``validation``: this
+module checks ranges only where the format could not hold a value at all.
 
 The format: https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
 """
@@ -83,8 +84,12 @@ class _Fixed:
         return _assemble(self.parts, rows)
 
 
+def _size(part: bytes | np.ndarray[Any, Any]) -> int:
+    return len(part) if isinstance(part, bytes) else int(part.dtype.itemsize)
+
+
 def _width(parts: list[bytes | np.ndarray[Any, Any]]) -> int:
-    return sum(len(p) if isinstance(p, bytes) else p.dtype.itemsize for p in parts)
+    return sum(_size(p) for p in parts)
 
 
 ASSEMBLY_ROWS = 8192  # rows assembled at a time: a block stays in the CPU cache for every part
@@ -98,7 +103,7 @@ def _assemble(
     """Rows of fixed width: the constant parts laid out once and repeated, then each varying
     part written into its place (one strided copy each, no byte-order conversion). Written
     into ``out`` (``rows`` times the width, in bytes) when given."""
-    sizes = [len(p) if isinstance(p, bytes) else p.dtype.itemsize for p in parts]
+    sizes = [_size(p) for p in parts]
     template = b"".join(
         p if isinstance(p, bytes) else bytes(len_) for p, len_ in zip(parts, sizes, strict=True)
     )
