@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from django.db import connection
 
+from risk_models.catalogue import Dtype
 from risk_models.features import FEATURE_NAMES, build_features
 from tests.profiles.conftest import AS_OF, CITY_SIZE, deliver_file, register
 from xinyidai.accounts.services import data_provider_create
@@ -232,6 +233,35 @@ def test_copy_reads_the_same_frames_as_plain_queries(delivered):
             check_dtype=False,
         )
         assert len(copied) > 0 or code in {"dishonest_debtor", "serious_dishonesty"}
+
+
+def test_amounts_are_read_back_in_yuan_as_delivered(delivered):
+    """Record tables hold whole fen; the frames the features see hold the delivered yuan."""
+    usccs = tuple(sorted(Enterprise.objects.values_list("uscc", flat=True)))
+    frames = reading.source_frames(reading.Chunk(usccs=usccs), AS_OF)
+    checked = 0
+    for code, frame in frames.items():
+        spec = reading.SOURCE_SPECS[code]
+        money = [c.name for c in spec.columns if c.dtype is Dtype.MONEY]
+        if not money or frame.empty:
+            continue
+        keys = list(spec.key)
+        sent = delivered.city.sources[code].copy()
+        for key in keys:
+            if pd.api.types.is_datetime64_any_dtype(frame[key]):
+                sent[key] = pd.to_datetime(sent[key]).astype(frame[key].dtype)
+        both = frame.merge(sent, on=keys, suffixes=("", "_sent"))
+        assert len(both) == len(frame), code
+        for column in money:
+            np.testing.assert_allclose(
+                both[column].to_numpy(dtype=float),
+                both[f"{column}_sent"].round(2).to_numpy(dtype=float),
+                rtol=0,
+                atol=1e-6,
+                err_msg=f"{code}.{column}",
+            )
+            checked += 1
+    assert checked >= 8  # tax (5), social insurance, utilities (2), penalties, registration
 
 
 def test_an_unchanged_rebuild_adds_no_version(credit_model, delivered):

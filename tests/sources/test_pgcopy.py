@@ -31,7 +31,7 @@ COLUMNS = {
     "headcount": ("integer", Kind.INT4),
     "row_number": ("integer", Kind.INT4),
     "batch_id": ("bigint", Kind.INT8),
-    "amount": ("numeric(18,2)", Kind.MONEY),
+    "amount": ("bigint", Kind.INT8),  # whole fen, as validation gives money
     "volume": ("numeric(18,3)", Kind.QUANTITY),
 }
 
@@ -65,8 +65,8 @@ def _load(table: pa.Table, *, binary: bool, order: np.ndarray | None = None) -> 
 
 def _sample(rows: int, *, nulls: bool) -> pa.Table:
     rng = np.random.default_rng(rows)
-    amounts = rng.integers(-(10**15), 10**15, rows) / 100
-    amounts[:6] = [0, -0.01, 0.01, 12345678.9, -7, 99999999.99][: min(6, rows)]
+    amounts = rng.integers(-(10**17), 10**17, rows)
+    amounts[:6] = [0, -1, 1, 10**18 - 1, -(10**18) + 1, 9999999999][: min(6, rows)]
     volume = rng.integers(0, 10**12, rows) / 1000
     table = {
         "code": pa.array([make_uscc(n) for n in range(rows)]),
@@ -77,7 +77,7 @@ def _sample(rows: int, *, nulls: bool) -> pa.Table:
         "headcount": pa.array([f" {n * 7919 % INTEGER_LIMIT} " for n in range(rows)]),
         "row_number": pa.array(np.arange(2, rows + 2), pa.int64()),
         "batch_id": pa.array(np.full(rows, 2**40 + 3), pa.int64()),
-        "amount": pa.array([f"{a:.2f}" for a in amounts]),
+        "amount": pa.array(amounts, pa.int64()),
         "volume": pa.array([f"{v:.3f}" if n % 4 else f"{v:.0f}" for n, v in enumerate(volume)]),
     }
     if nulls:
@@ -119,11 +119,30 @@ def test_fixed_width_columns_only_take_the_fast_path_and_still_match():
     assert _load(table, binary=True) == _load(table, binary=False)
 
 
-def test_amounts_beyond_what_a_double_holds_exactly_are_encoded_from_decimals():
-    big = ["9999999999999999.99", "-9999999999999999.99", "1234567890123456.78", "0.05"]
-    table = pa.table({"amount": pa.array(big), "row_number": pa.array([1, 2, 3, 4], pa.int64())})
+def test_quantities_beyond_what_a_double_holds_exactly_are_encoded_from_decimals():
+    big = ["999999999999999.999", "-999999999999999.999", "123456789012345.678", "0.005"]
+    table = pa.table({"volume": pa.array(big), "row_number": pa.array([1, 2, 3, 4], pa.int64())})
     stored = [row[0] for row in _load(table, binary=True)]
     assert [str(v) for v in stored] == big
+
+
+def test_money_is_validated_into_exact_whole_fen():
+    rules = [Rule(name="amount", label="金额", dtype=Dtype.MONEY, required=False)]
+    delivered = [" 12.5 ", "-0.01", "9999999999999999.99", "-1234567890123456.78", "7", "", "1.234"]
+    chunk = pa.table({"amount": pa.array(delivered)})
+    checked = validate(chunk, rules, row_numbers=np.arange(2, 9), today=dt.date(2026, 11, 20))
+    assert checked.valid.column("amount").type == pa.int64()
+    assert checked.valid.column("amount").to_pylist() == [
+        1250,
+        -1,
+        999999999999999999,
+        -123456789012345678,
+        700,
+        None,
+    ]
+    assert [e["row"] for e in checked.errors.to_pylist()] == [8]  # three decimals
+    stored = [row[0] for row in _load(checked.valid.select(["amount"]), binary=True)]
+    assert stored == checked.valid.column("amount").to_pylist()
 
 
 @pytest.mark.parametrize("nulls", [False, True], ids=["complete", "with-empty-values"])

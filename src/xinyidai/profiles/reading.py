@@ -27,6 +27,7 @@ from django.db import connection
 
 from risk_models.catalogue import Dtype
 from risk_models.catalogue import Source as SourceSpec
+from xinyidai.core.fields import FEN_PER_YUAN
 from xinyidai.registry.models import Enterprise
 from xinyidai.sources.models import SOURCE_SPECS, Batch
 
@@ -186,11 +187,13 @@ def _read_orm(spec: SourceSpec, chunk: Chunk, since: dt.date) -> pd.DataFrame:
 
 
 def _typed(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
-    """Numbers as float64, dates as datetime64, the rest as strings (the same on any vendor)."""
+    """Numbers as float64 (amounts in yuan: the tables hold fen), dates as datetime64, the rest
+    as strings (the same on any vendor)."""
     for column in spec.columns:
         values = frame[column.name]
         if column.dtype in _NUMERIC:
-            frame[column.name] = pd.to_numeric(values, errors="coerce").astype("float64")
+            number = pd.to_numeric(values, errors="coerce").astype("float64")
+            frame[column.name] = number / FEN_PER_YUAN if column.dtype is Dtype.MONEY else number
         elif column.dtype in _DATES:
             frame[column.name] = pd.to_datetime(values).astype("datetime64[s]")
         else:

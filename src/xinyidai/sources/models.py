@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from risk_models.catalogue import SOURCES, Cadence, Column, Domain, Dtype
 from risk_models.catalogue import Source as SourceSpec
 from xinyidai.accounts.models import DataProvider, Organization
+from xinyidai.core.fields import FenField
 
 
 class Source(models.Model):
@@ -302,7 +303,7 @@ def _field_for(column: Column) -> models.Field[Any, Any]:
         case Dtype.INTEGER:
             return models.IntegerField(label, null=null)
         case Dtype.MONEY:
-            return models.DecimalField(label, max_digits=18, decimal_places=2, null=null)
+            return FenField(label, null=null)
         case Dtype.QUANTITY:
             return models.DecimalField(label, max_digits=18, decimal_places=3, null=null)
         case Dtype.MONTH | Dtype.DATE:

@@ -30,12 +30,14 @@ import pyarrow.compute as pc
 
 from risk_models.catalogue import Dtype
 
+from .validation import units
+
 HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
 _EMPTY = np.zeros(0, dtype=np.uint8)
 NULL_FIELD = b"\xff\xff\xff\xff"  # a field length of -1
 POSTGRES_EPOCH_DAYS = 10_957  # 2000-01-01, counted in days from 1970-01-01
-NUMERIC_DIGITS = 5  # base-10000 digits for numeric(18, 2) and numeric(18, 3): 4 whole, 1 fraction
+NUMERIC_DIGITS = 5  # base-10000 digits for numeric(18, 3): 4 whole, 1 fraction
 NUMERIC_NEG = 0x4000
 
 
@@ -47,7 +49,6 @@ class Kind(StrEnum):
     INT4 = "int4"
     INT8 = "int8"
     DATE = "date"
-    MONEY = "numeric(18,2)"
     QUANTITY = "numeric(18,3)"
 
 
@@ -59,7 +60,7 @@ def kind_for(dtype: Dtype) -> Kind:
         case Dtype.YEAR:
             return Kind.INT2
         case Dtype.MONEY:
-            return Kind.MONEY
+            return Kind.INT8  # whole fen: core.fields.FenField
         case Dtype.QUANTITY:
             return Kind.QUANTITY
         case Dtype.MONTH | Dtype.DATE:
@@ -67,10 +68,8 @@ def kind_for(dtype: Dtype) -> Kind:
     return Kind.TEXT
 
 
-_SCALE = {Kind.MONEY: 2, Kind.QUANTITY: 3}
+_SCALE = {Kind.QUANTITY: 3}
 _INTEGERS = {Kind.INT2: ">i2", Kind.INT4: ">i4", Kind.INT8: ">i8"}
-# Below this many units of the last decimal, a double parses and scales a value exactly.
-_EXACT_IN_DOUBLE = 2**50
 
 
 @dataclass
@@ -141,14 +140,6 @@ def _is_text(array: pa.Array) -> bool:
     return bool(pa.types.is_string(array.type) or pa.types.is_large_string(array.type))
 
 
-def _trimmed(array: pa.Array) -> pa.Array:
-    """Validated numbers may carry blanks around them: trim only if a blank is there at all."""
-    data = array.buffers()[2]
-    if data is None or not (np.frombuffer(data, dtype=np.uint8) <= ord(" ")).any():
-        return array
-    return pc.utf8_trim_whitespace(array)
-
-
 def _length(width: int) -> bytes:
     return width.to_bytes(4, "big")
 
@@ -166,7 +157,7 @@ def _fixed(values: np.ndarray[Any, Any], dtype: str, order: Order) -> _Fixed:
 
 def _integers(array: pa.Array, kind: Kind, order: Order) -> _Fixed:
     if _is_text(array):
-        array = pc.cast(_trimmed(array), pa.int64())
+        array = pc.cast(pc.utf8_trim_whitespace(array), pa.int64())
     return _fixed(array.to_numpy(zero_copy_only=False), _INTEGERS[kind], order)
 
 
@@ -175,26 +166,12 @@ def _dates(array: pa.Array, order: Order) -> _Fixed:
     return _fixed(days - POSTGRES_EPOCH_DAYS, ">i4", order)
 
 
-def _unscaled(array: pa.Array, scale: int) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """Validated decimal strings as integers of their last decimal place (cents for money)."""
-    if _is_text(array):
-        array = _trimmed(array)
-    doubles = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False) * 10**scale
-    if len(doubles) and np.abs(doubles).max() < _EXACT_IN_DOUBLE:
-        return np.rint(doubles).astype(np.int64)
-    decimals = pc.cast(array, pa.decimal128(18, scale))
-    # A decimal128 is a little-endian 128-bit integer of the unscaled value; |value| < 10**18
-    # fits its low 64 bits.
-    words = np.frombuffer(decimals.buffers()[1], dtype="<i8")
-    return words[2 * decimals.offset : 2 * (decimals.offset + len(decimals)) : 2]
-
-
 def _numerics(array: pa.Array, scale: int, order: Order) -> _Fixed:
     """``numeric(18, scale)``: 4 whole base-10000 digits and 1 fractional one, weight 3.
 
     PostgreSQL strips the zero digits itself and checks the precision against the column.
     """
-    unscaled = _unscaled(array, scale)
+    unscaled = units(array, scale)
     if order is not None:
         unscaled = unscaled[order]
     magnitude = np.abs(unscaled)

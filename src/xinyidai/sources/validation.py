@@ -182,7 +182,38 @@ def _check_numeric(col: _Column, decimals: int | None) -> None:
                 pc.and_(well_formed, pc.greater(number, float(ceiling))),
                 f"不能大于{ceiling.normalize()}",
             )
-    col.output = values
+    if rule.dtype is Dtype.MONEY:
+        # Stored as whole fen (``core.fields.FenField``).
+        col.output = pa.array(units(pc.if_else(well_formed, values, "0"), 2))
+    else:
+        col.output = values
+
+
+# Below this many units of the last decimal, a double parses and scales a value exactly.
+_EXACT_IN_DOUBLE = 2**50
+
+
+def _trimmed(array: pa.Array) -> pa.Array:
+    """Validated numbers may carry blanks around them: trim only if a blank is there at all."""
+    data = array.buffers()[2]
+    if data is None or not (np.frombuffer(data, dtype=np.uint8) <= ord(" ")).any():
+        return array
+    return pc.utf8_trim_whitespace(array)
+
+
+def units(array: pa.Array, scale: int) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Well-formed decimal strings as whole units of their last decimal place (fen for money,
+    ``scale`` 2), exactly."""
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        array = _trimmed(array)
+    doubles = pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False) * 10**scale
+    if len(doubles) and np.abs(doubles).max() < _EXACT_IN_DOUBLE:
+        return np.rint(doubles).astype(np.int64)
+    decimals = pc.cast(array, pa.decimal128(18, scale))
+    # A decimal128 is a little-endian 128-bit integer of the unscaled value; |value| < 10**18
+    # fits its low 64 bits.
+    words = np.frombuffer(decimals.buffers()[1], dtype="<i8")
+    return words[2 * decimals.offset : 2 * (decimals.offset + len(decimals)) : 2].copy()
 
 
 def _ymd_to_dates(
