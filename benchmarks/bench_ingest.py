@@ -2,8 +2,9 @@
 
 Two file sizes (250,000 and 1,000,000 rows) are each ingested in a fresh process, so each peak
 memory is that ingestion's own: it should not grow with the file. The same 1,000,000 rows are
-then copied bare into an unindexed table with the same column types: that is the limit that
-validated, merged ingestion is measured against (target: at least half its throughput). A
+then copied bare from the file into an unindexed table that takes the values as delivered
+(amounts as ``numeric(18,2)``, the month as text): that is the limit that validated, merged
+ingestion is measured against (target: at least half its throughput). A
 re-delivery of the smaller file (every row unchanged) measures the merge path.
 
 Runs against its own database, ``xinyidai_bench`` on the local PostgreSQL server.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
@@ -53,7 +54,9 @@ def test_an_amount_that_is_not_whole_fen_is_refused():
     with pytest.raises(ValueError, match="不是整分"):
         yuan_to_fen("0.005")
     field = FenField()
-    assert field.to_python("7.5") == Decimal("7.50")
+    assert field.clean("7.5", None) == Decimal("7.50")
+    with pytest.raises(ValidationError):
+        field.clean("7.505", None)
     assert field.formfield().decimal_places == 2
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.core import exceptions
+from django.core import exceptions, validators
 from django.db import models
 
 from .crypto import decrypt_text, encrypt_text
@@ -60,11 +60,13 @@ class FenField(models.BigIntegerField):
             return None
         return Decimal(int(value)).scaleb(-2)
 
+    default_validators = [validators.DecimalValidator(max_digits=18, decimal_places=2)]
+
     def to_python(self, value: Any) -> Decimal | None:
         if value is None or isinstance(value, Decimal):
             return value
         try:
-            return Decimal(str(value)).quantize(Decimal("0.01"))
+            return Decimal(str(value))
         except InvalidOperation as exc:
             raise exceptions.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"value": value}
