@@ -54,13 +54,12 @@ class FenField(models.BigIntegerField):
     """
 
     description = "Amount in yuan, stored as whole fen"
+    default_validators = [validators.DecimalValidator(max_digits=18, decimal_places=2)]
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Decimal | None:
         if value is None:
             return None
         return Decimal(int(value)).scaleb(-2)
-
-    default_validators = [validators.DecimalValidator(max_digits=18, decimal_places=2)]
 
     def to_python(self, value: Any) -> Decimal | None:
         if value is None or isinstance(value, Decimal):
