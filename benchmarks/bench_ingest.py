@@ -17,6 +17,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,38 @@ def _reset_month() -> None:
         cursor.execute("DELETE FROM sources_sourceperiodstat")
 
 
+class _Resident:
+    """Samples this process's resident memory every 10 ms (Linux ``/proc``) while it runs."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._stop.wait(0.01):
+            with open("/proc/self/statm") as statm:
+                self.samples.append(int(statm.read().split()[1]) * page / 2**20)
+
+    def __enter__(self) -> _Resident:
+        if os.path.exists("/proc/self/statm"):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def halves(self) -> list[float]:
+        """The highest sample of the first and of the second half of the run, in MiB."""
+        middle = len(self.samples) // 2
+        if not middle:
+            return []
+        return [round(max(self.samples[:middle]), 1), round(max(self.samples[middle:]), 1)]
+
+
 def _ingest(path: str, *, reset: bool) -> dict[str, Any]:
     import django
 
@@ -112,7 +145,8 @@ def _ingest(path: str, *, reset: bool) -> dict[str, Any]:
     if reset:
         _reset_month()
     started = time.perf_counter()
-    ingest(path)
+    with _Resident() as resident:
+        ingest(path)
     seconds = time.perf_counter() - started
     batch = Batch.objects.latest("pk")
     assert batch.status == "accepted", batch.message
@@ -123,6 +157,7 @@ def _ingest(path: str, *, reset: bool) -> dict[str, Any]:
         "unchanged": batch.rows_unchanged,
         "timings": batch.timings,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_halves_mib": resident.halves(),
     }
 
 
@@ -208,6 +243,14 @@ def run() -> list[dict[str, Any]]:
                 "value": round(max(r["peak_rss_mib"] for r in runs), 1),
                 "unit": "MiB",
                 "scale": f"{size:,} rows; whole ingest process, highest of its runs",
+            },
+            {
+                "name": f"ingest_{size}.rss_by_half",
+                "value": result["rss_halves_mib"],
+                "unit": "MiB",
+                "scale": f"{size:,} rows; highest resident memory in the first and in the second"
+                " half of the median run (sampled every 10 ms): equal when memory does not grow"
+                " with the rows read",
             },
         ]
     bare_seconds = sorted(r["seconds"] for r in bare_runs)[ROUNDS // 2]
